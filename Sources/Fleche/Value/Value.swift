@@ -1,0 +1,95 @@
+import Foundation
+
+/// The canonical tree every argument and result becomes before it is digested or stored.
+///
+/// `ValueEncoder` turns any `Encodable` into a `Value`, `ValueDecoder` turns it back. The
+/// digest of a value (``Value/digest(using:)``) is a Merkle hash over this tree, and the
+/// binary payload format (``ValueCodec``) is a deterministic serialisation of it.
+///
+/// Kinds beyond the obvious ones:
+/// - ``record(type:fields:)`` is a keyed container (a struct, class or enum case); its type
+///   name salts the digest, and its fields digest independently of their order.
+/// - ``dictionary(_:)`` keeps keys as values, so `[Int: String]` keys stay integers.
+/// - ``some(_:)`` marks `Optional.some` around a value that is itself `nil` (for `Int??`).
+/// - ``doubles(_:)`` and ``integers(_:)`` are packed numeric arrays (`[Double]`, `[Int]`, …)
+///   that hash and store as one contiguous buffer.
+/// - ``digest(_:)`` is a digest inside a value: it digests to itself.
+public indirect enum Value: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int128)
+    case float(Double)
+    case string(String)
+    case bytes(Data)
+    case date(Date)
+    case array([Value])
+    case dictionary([DictionaryEntry])
+    case record(type: String, fields: [Field])
+    case set([Value])
+    case some(Value)
+    case doubles([Double])
+    case integers([Int64])
+    case digest(Digest)
+
+    /// One key-value pair of a ``Value/dictionary(_:)``.
+    public struct DictionaryEntry: Sendable, Hashable {
+        public var key: Value
+        public var value: Value
+        public init(key: Value, value: Value) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// One named field of a ``Value/record(type:fields:)``.
+    public struct Field: Sendable, Hashable {
+        public var name: String
+        public var value: Value
+        public init(name: String, value: Value) {
+            self.name = name
+            self.value = value
+        }
+    }
+}
+
+// MARK: - Description
+
+extension Value {
+    /// The name of this value's kind, as used in error messages and the JSON form.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "bool"
+        case .int: "int"
+        case .float: "float"
+        case .string: "string"
+        case .bytes: "bytes"
+        case .date: "date"
+        case .array: "array"
+        case .dictionary: "dict"
+        case .record: "record"
+        case .set: "set"
+        case .some: "some"
+        case .doubles: "f64s"
+        case .integers: "i64s"
+        case .digest: "digest"
+        }
+    }
+
+    /// The direct children of a container value, in stored order (keys and values for a
+    /// dictionary); empty for scalars and packed arrays.
+    public var children: [Value] {
+        switch self {
+        case .array(let items), .set(let items): items
+        case .dictionary(let entries): entries.flatMap { [$0.key, $0.value] }
+        case .record(_, let fields): fields.map(\.value)
+        case .some(let inner): [inner]
+        default: []
+        }
+    }
+}
+
+extension Value: CustomStringConvertible {
+    /// The value in its JSON form (see ``Value/jsonForm``), compact.
+    public var description: String { jsonForm.serialized() }
+}

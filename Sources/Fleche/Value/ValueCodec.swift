@@ -1,0 +1,294 @@
+import Foundation
+
+/// The deterministic binary encoding of a ``Value``: the payload of every stored object.
+///
+/// Each value is a tag byte and a body; lengths and counts are unsigned LEB128 varints,
+/// integers zigzag LEB128, floats and packed arrays little-endian IEEE/two's complement.
+/// docs/FORMAT.md lists the tags; Fixtures/objects pins them.
+public enum ValueCodec {
+    enum Tag: UInt8 {
+        case null = 0, `false` = 1, `true` = 2, int = 3, float = 4, string = 5, bytes = 6, date = 7
+        case array = 8, dictionary = 9, record = 10, set = 11, some = 12, doubles = 13, integers = 14
+        case digest = 15
+    }
+
+    /// The deepest nesting the decoder accepts, so that a corrupt or hostile payload cannot
+    /// exhaust the stack.
+    public static let maximumDepth = 2_000
+
+    /// Encodes `value`.
+    public static func encode(_ value: Value) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(value)
+        return writer.bytes
+    }
+
+    /// Decodes one value that must span all of `bytes`.
+    ///
+    /// - Throws: ``CodecError`` naming the offset of the first inconsistency.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Value {
+        var reader = ByteReader(bytes)
+        let value = try reader.readValue(depth: 0)
+        guard reader.isAtEnd else { throw CodecError(offset: reader.offset, reason: "trailing bytes after the value") }
+        return value
+    }
+
+    /// Decodes one value that must span all of `bytes`.
+    public static func decode(_ bytes: [UInt8]) throws -> Value {
+        try bytes.withUnsafeBytes { (buffer) throws -> Value in try decode(buffer) }
+    }
+}
+
+/// A payload that does not decode: truncated, an unknown tag, a length past the end.
+public struct CodecError: Error, Sendable, CustomStringConvertible {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "\(reason) at byte \(offset)" }
+}
+
+// MARK: - Writing
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    mutating func writeTag(_ tag: ValueCodec.Tag) { bytes.append(tag.rawValue) }
+
+    mutating func writeVarint(_ number: UInt64) {
+        var rest = number
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    mutating func writeVarint(_ number: UInt128) {
+        var rest = number
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    mutating func writeCount(_ count: Int) { writeVarint(UInt64(count)) }
+
+    mutating func writeString(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            writeCount(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func writeRaw(_ buffer: UnsafeRawBufferPointer) { bytes.append(contentsOf: buffer) }
+
+    mutating func writeFixed<T: FixedWidthInteger>(_ number: T) {
+        withUnsafeBytes(of: number.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func write(_ value: Value) {
+        switch value {
+        case .null: writeTag(.null)
+        case .bool(let flag): writeTag(flag ? .true : .false)
+        case .int(let number):
+            writeTag(.int)
+            writeVarint(UInt128(bitPattern: (number << 1) ^ (number >> 127)))
+        case .float(let number):
+            writeTag(.float)
+            writeFixed(number.bitPattern)
+        case .string(let text):
+            writeTag(.string)
+            writeString(text)
+        case .bytes(let data):
+            writeTag(.bytes)
+            writeCount(data.count)
+            data.withUnsafeBytes { writeRaw($0) }
+        case .date(let date):
+            writeTag(.date)
+            writeFixed(date.timeIntervalSinceReferenceDate.bitPattern)
+        case .array(let items):
+            writeTag(.array)
+            writeCount(items.count)
+            for item in items { write(item) }
+        case .set(let items):
+            writeTag(.set)
+            writeCount(items.count)
+            for item in items { write(item) }
+        case .dictionary(let entries):
+            writeTag(.dictionary)
+            writeCount(entries.count)
+            for entry in entries {
+                write(entry.key)
+                write(entry.value)
+            }
+        case .record(let type, let fields):
+            writeTag(.record)
+            writeString(type)
+            writeCount(fields.count)
+            for field in fields {
+                writeString(field.name)
+                write(field.value)
+            }
+        case .some(let inner):
+            writeTag(.some)
+            write(inner)
+        case .doubles(let numbers):
+            writeTag(.doubles)
+            writeCount(numbers.count)
+            #if _endian(little)
+            numbers.withUnsafeBytes { writeRaw($0) }
+            #else
+            for number in numbers { writeFixed(number.bitPattern) }
+            #endif
+        case .integers(let numbers):
+            writeTag(.integers)
+            writeCount(numbers.count)
+            #if _endian(little)
+            numbers.withUnsafeBytes { writeRaw($0) }
+            #else
+            for number in numbers { writeFixed(number) }
+            #endif
+        case .digest(let digest):
+            writeTag(.digest)
+            bytes.append(UInt8(digest.bytes.count))
+            bytes.append(contentsOf: digest.bytes)
+        }
+    }
+}
+
+// MARK: - Reading
+
+struct ByteReader {
+    let buffer: UnsafeRawBufferPointer
+    private(set) var offset = 0
+
+    init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+
+    var isAtEnd: Bool { offset >= buffer.count }
+    var remaining: Int { buffer.count - offset }
+
+    func error(_ reason: String) -> CodecError { CodecError(offset: offset, reason: reason) }
+
+    mutating func readByte() throws -> UInt8 {
+        guard offset < buffer.count else { throw error("unexpected end of payload") }
+        defer { offset += 1 }
+        return buffer[offset]
+    }
+
+    mutating func readBytes(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, count <= remaining else {
+            throw error("length \(count) runs past the end (\(remaining) bytes left)")
+        }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count])
+    }
+
+    mutating func readVarint128() throws -> UInt128 {
+        var result: UInt128 = 0
+        var shift: UInt128 = 0
+        while true {
+            let byte = try readByte()
+            guard shift < 128 else { throw error("varint longer than 128 bits") }
+            result |= UInt128(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    mutating func readCount() throws -> Int {
+        let count = try readVarint128()
+        // Every element takes at least one byte, so a larger count is corrupt.
+        guard count <= UInt128(remaining), let exact = Int(exactly: count) else {
+            throw error("count \(count) is larger than the payload could hold")
+        }
+        return exact
+    }
+
+    mutating func readFixed64() throws -> UInt64 {
+        let raw = try readBytes(8)
+        return UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+    }
+
+    mutating func readString() throws -> String {
+        let count = try readCount()
+        let raw = try readBytes(count)
+        guard let text = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) else {
+            throw error("string is not valid UTF-8")
+        }
+        return text
+    }
+
+    /// Copies a packed little-endian array out of the payload in one `memcpy`.
+    static func copyLittleEndian<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, count: Int, as: T.Type) -> [T] {
+        let numbers = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw) }
+            initialized = count
+        }
+        #if _endian(little)
+        return numbers
+        #else
+        return numbers.map { T(littleEndian: $0) }
+        #endif
+    }
+
+    mutating func readValue(depth: Int) throws -> Value {
+        guard depth < ValueCodec.maximumDepth else { throw error("nesting deeper than \(ValueCodec.maximumDepth)") }
+        let tagByte = try readByte()
+        guard let tag = ValueCodec.Tag(rawValue: tagByte) else { throw error("unknown tag \(tagByte)") }
+        switch tag {
+        case .null: return .null
+        case .false: return .bool(false)
+        case .true: return .bool(true)
+        case .int:
+            let zigzag = Int128(bitPattern: try readVarint128())
+            return .int((zigzag >> 1) ^ -(zigzag & 1))
+        case .float: return .float(Double(bitPattern: try readFixed64()))
+        case .string: return .string(try readString())
+        case .bytes:
+            let count = try readCount()
+            return .bytes(Data(try readBytes(count)))
+        case .date: return .date(Date(timeIntervalSinceReferenceDate: Double(bitPattern: try readFixed64())))
+        case .array, .set:
+            let count = try readCount()
+            var items: [Value] = []
+            items.reserveCapacity(min(count, remaining))
+            for _ in 0..<count { items.append(try readValue(depth: depth + 1)) }
+            return tag == .array ? .array(items) : .set(items)
+        case .dictionary:
+            let count = try readCount()
+            var entries: [Value.DictionaryEntry] = []
+            entries.reserveCapacity(min(count, remaining))
+            for _ in 0..<count {
+                let key = try readValue(depth: depth + 1)
+                entries.append(.init(key: key, value: try readValue(depth: depth + 1)))
+            }
+            return .dictionary(entries)
+        case .record:
+            let type = try readString()
+            let count = try readCount()
+            var fields: [Value.Field] = []
+            fields.reserveCapacity(min(count, remaining))
+            for _ in 0..<count {
+                let name = try readString()
+                fields.append(.init(name: name, value: try readValue(depth: depth + 1)))
+            }
+            return .record(type: type, fields: fields)
+        case .some: return .some(try readValue(depth: depth + 1))
+        case .doubles:
+            let count = try readCount()
+            let raw = try readBytes(count &* 8)
+            return .doubles(Self.copyLittleEndian(raw, count: count, as: UInt64.self).map(Double.init(bitPattern:)))
+        case .integers:
+            let count = try readCount()
+            let raw = try readBytes(count &* 8)
+            return .integers(Self.copyLittleEndian(raw, count: count, as: Int64.self))
+        case .digest:
+            let count = Int(try readByte())
+            guard count == 16 || count == 32 else { throw error("digest of \(count) bytes") }
+            return .digest(Digest(bytes: Array(try readBytes(count))))
+        }
+    }
+}

@@ -198,10 +198,11 @@ struct ByteReader {
         }
     }
 
-    mutating func readCount() throws -> Int {
+    /// Reads a length or count. Every element takes at least one byte, so a count larger
+    /// than what is left is corrupt, unless `unbounded` (a size of compressed data).
+    mutating func readCount(unbounded: Bool = false) throws -> Int {
         let count = try readVarint128()
-        // Every element takes at least one byte, so a larger count is corrupt.
-        guard count <= UInt128(remaining), let exact = Int(exactly: count) else {
+        guard unbounded || count <= UInt128(remaining), count <= UInt128(Int.max), let exact = Int(exactly: count) else {
             throw error("count \(count) is larger than the payload could hold")
         }
         return exact

@@ -1,0 +1,68 @@
+/// What every cache offers: save and load calls, load values, evict, and resolve keys.
+///
+/// Keys given as `String` may be prefixes (see ``KeyResolution``); the `Digest` forms take
+/// full keys and skip the lookup.
+public protocol BaseCache: AnyObject, Sendable {
+    /// The hash function of every key in this cache.
+    var algorithm: DigestAlgorithm { get }
+    /// Values up to this many encoded bytes are inlined in call records.
+    var inlineLimit: Int { get }
+    /// Stores a call (its argument and result values, then its record); returns its key.
+    @discardableResult func save(_ call: Call) throws -> Digest
+    /// The call stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
+    func load(_ key: Digest) throws -> LazyCall
+    /// The value stored under `key`.
+    func loadValue(_ key: Digest) throws -> Value
+    /// Removes the call record `key` (its values stay until gc); returns whether it existed.
+    @discardableResult func evict(_ key: Digest) throws -> Bool
+    /// Whether a call is stored under `key`.
+    func contains(_ key: Digest) throws -> Bool
+    /// Stored call and value keys whose hex starts with `prefix`.
+    func keys(withPrefix prefix: String) throws -> [Digest]
+    /// The stored calls that match `template`.
+    func query(_ template: CallTemplate) throws -> [LazyCall]
+}
+
+// MARK: - Keys as typed by users
+
+extension BaseCache {
+    /// Expands a key prefix over calls and values.
+    public func expand(_ key: String) throws -> Digest {
+        try KeyResolution.expand(key, algorithm: algorithm) { try keys(withPrefix: $0) }
+    }
+
+    /// The shortest unambiguous prefix of each stored key, in order.
+    public func shrink(_ keys: [Digest]) throws -> [String] {
+        try KeyResolution.shrink(keys, algorithm: algorithm) { try self.keys(withPrefix: $0) }
+    }
+
+    /// The shortest unambiguous prefix of a stored key.
+    public func shrink(_ key: Digest) throws -> String { try shrink([key])[0] }
+
+    public func load(_ key: String) throws -> LazyCall { try load(expand(key)) }
+
+    public func loadValue(_ key: String) throws -> Value { try loadValue(expand(key)) }
+
+    /// Evicts by key or prefix. An unknown full key does nothing; an unknown prefix is
+    /// ``FlecheError/notFound(key:)``.
+    @discardableResult
+    public func evict(_ key: String) throws -> Bool { try evict(expand(key)) }
+
+    /// Whether a call is stored under a key or prefix: false for an unknown or too short
+    /// prefix; an ambiguous prefix throws.
+    public func contains(_ key: String) throws -> Bool {
+        do {
+            return try contains(expand(key))
+        } catch let error as FlecheError where error.isMiss {
+            return false
+        }
+    }
+
+    /// The stored calls matching the given fields (nil fields match anything).
+    public func query(
+        name: String? = nil, module: String? = nil, version: String? = nil,
+        arguments: [String: ValuePattern] = [:], metadata: [String: [String: JSON?]]? = nil
+    ) throws -> [LazyCall] {
+        try query(CallTemplate(name: name, module: module, version: version, arguments: arguments, metadata: metadata))
+    }
+}

@@ -1,0 +1,72 @@
+/// Every error the library throws on purpose; each message names the key or path and what
+/// to do about it.
+public enum FlecheError: Error, Sendable, Equatable {
+    /// No call or value has this key or prefix.
+    case notFound(key: String)
+    /// A prefix shorter than ``Digest/minimumPrefixLength`` characters.
+    case prefixTooShort(String)
+    /// A key that is not hex, or longer than a full digest.
+    case invalidKey(String)
+    /// A prefix that matches several keys.
+    case ambiguousPrefix(prefix: String, candidates: [Digest], needed: Int)
+    /// A stored object that cannot be read back: truncated, bit-flipped, wrong header.
+    case corruptObject(key: Digest, path: String, reason: String)
+    /// A call manifest that does not parse.
+    case corruptManifest(key: Digest, path: String, reason: String)
+    /// A value the encoder or decoder cannot represent.
+    case unsupportedValue(String)
+    /// A cache refused a write (read-only, filtered, pool).
+    case rejected(String)
+    /// A system call failed.
+    case io(path: String, operation: String, errno: Int32)
+    /// The store's `FORMAT` is missing, unreadable or of a version this build does not know.
+    case unknownFormat(path: String, reason: String)
+    /// Memoized-call arguments do not match the wrapper's declaration.
+    case invalidArguments(String)
+
+    /// Whether this error means "not stored here" (a miss), as opposed to a failure.
+    public var isMiss: Bool {
+        switch self {
+        case .notFound, .prefixTooShort: true
+        default: false
+        }
+    }
+}
+
+extension FlecheError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notFound(let key):
+            "no call or value with key '\(key)' in this store (check the key with `fleche ls` or `fleche expand`)"
+        case .prefixTooShort(let prefix):
+            "key prefix '\(prefix)' is too short: give at least \(Digest.minimumPrefixLength) characters"
+        case .invalidKey(let key):
+            "'\(key)' is not a key: keys are hex digests or their prefixes"
+        case .ambiguousPrefix(let prefix, let candidates, let needed):
+            "short digest \(prefix) is ambiguous; expands to: \(candidates.prefix(2).map(\.hex)); "
+                + "need at least \(needed) characters"
+        case .corruptObject(let key, let path, let reason):
+            "object \(key.hex) at \(path) is corrupt (\(reason)); run `fleche verify --repair` or delete it to recompute"
+        case .corruptManifest(let key, let path, let reason):
+            "call manifest \(key.hex) at \(path) is corrupt (\(reason)); run `fleche verify --repair` or delete it"
+        case .unsupportedValue(let reason):
+            "value cannot be stored: \(reason)"
+        case .rejected(let reason):
+            "write rejected: \(reason)"
+        case .io(let path, let operation, let errno):
+            "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case .unknownFormat(let path, let reason):
+            "\(path) is not a Fleche store this version can open: \(reason)"
+        case .invalidArguments(let reason):
+            "invalid arguments: \(reason)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif

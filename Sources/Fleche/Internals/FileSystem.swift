@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The raw system calls the file store makes, fenced here so the rest of the library works
+/// with typed results and ``FlecheError``.
+///
+/// Foundation's `FileManager`/`Data(contentsOf:)` cost several allocations and extra
+/// `stat`s per file; on the hit and miss paths (one manifest read or write each) the
+/// plain calls are what keeps a call near the cost of the system call itself.
+enum FileSystem {
+    static func error(_ path: String, _ operation: String) -> FlecheError {
+        .io(path: path, operation: operation, errno: errno)
+    }
+
+    /// Reads a whole file, or returns `nil` if it does not exist.
+    static func readFile(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw error(path, "open")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw error(path, "stat") }
+        var size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while true {
+            if done == size {
+                // The file may have grown since fstat (it never should: objects are immutable).
+                size += 4096
+                bytes.append(contentsOf: repeatElement(0, count: 4096))
+            }
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw error(path, "read")
+            }
+            if count == 0 { break }
+            done += count
+        }
+        bytes.removeLast(bytes.count - done)
+        return bytes
+    }
+
+    /// Reads at most `limit` bytes from the start of a file, or `nil` if it does not exist.
+    static func readPrefix(_ path: String, limit: Int) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw error(path, "open")
+        }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var done = 0
+        while done < limit {
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, limit - done) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw error(path, "read")
+            }
+            if count == 0 { break }
+            done += count
+        }
+        bytes.removeLast(limit - done)
+        return bytes
+    }
+
+    /// Creates `path` exclusively and writes `parts` to it; optionally `fsync`s.
+    static func writeNewFile(_ path: String, parts: [UnsafeRawBufferPointer], durable: Bool) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw error(path, "create") }
+        var failure: FlecheError?
+        outer: for part in parts {
+            var done = 0
+            while done < part.count {
+                let count = write(fd, part.baseAddress! + done, part.count - done)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = error(path, "write")
+                    break outer
+                }
+                done += count
+            }
+        }
+        if failure == nil, durable, fsync(fd) != 0 { failure = error(path, "fsync") }
+        if close(fd) != 0, failure == nil { failure = error(path, "close") }
+        if let failure {
+            unlink(path)
+            throw failure
+        }
+    }
+
+    enum RenameOutcome { case renamed, targetDirectoryMissing }
+
+    /// Renames `source` over `target` atomically.
+    static func rename(_ source: String, to target: String) throws -> RenameOutcome {
+        if Glibc.rename(source, target) == 0 { return .renamed }
+        if errno == ENOENT { return .targetDirectoryMissing }
+        throw error(target, "rename")
+    }
+
+    /// Links `source` to `target` unless `target` exists; returns whether it linked.
+    static func linkIfAbsent(_ source: String, to target: String) throws -> Bool {
+        if link(source, target) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw error(target, "link")
+    }
+
+    /// Creates a directory; an existing one is fine.
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw error(path, "mkdir") }
+    }
+
+    /// Creates a directory and its missing parents.
+    static func makeDirectories(_ path: String) throws {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else { throw error(path, "mkdir") }
+        let parent = parentDirectory(path)
+        if parent != path && !parent.isEmpty { try makeDirectories(parent) }
+        try makeDirectory(path)
+    }
+
+    static func parentDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Removes a file; returns false if it did not exist.
+    @discardableResult
+    static func removeFile(_ path: String) throws -> Bool {
+        if unlink(path) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw error(path, "unlink")
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// Sets a file's modification time to now; returns false if it does not exist.
+    static func touch(_ path: String) -> Bool {
+        utimensat(AT_FDCWD, path, nil, 0) == 0
+    }
+
+    struct FileInfo {
+        var size: Int
+        var allocated: Int
+        var modified: Double
+        var changed: Double
+        var isDirectory: Bool
+        var isRegular: Bool
+    }
+
+    static func info(_ path: String) -> FileInfo? {
+        var s = stat()
+        guard lstat(path, &s) == 0 else { return nil }
+        return FileInfo(
+            size: Int(s.st_size),
+            allocated: Int(s.st_blocks) * 512,
+            modified: Double(s.st_mtim.tv_sec) + Double(s.st_mtim.tv_nsec) / 1e9,
+            changed: Double(s.st_ctim.tv_sec) + Double(s.st_ctim.tv_nsec) / 1e9,
+            isDirectory: (s.st_mode & S_IFMT) == S_IFDIR,
+            isRegular: (s.st_mode & S_IFMT) == S_IFREG)
+    }
+
+    /// The names in a directory (without `.` and `..`), or `nil` if it does not exist.
+    static func entries(_ path: String) throws -> [String]? {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw error(path, "opendir")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

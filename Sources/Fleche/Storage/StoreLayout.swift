@@ -1,0 +1,78 @@
+import Foundation
+import Synchronization
+
+/// The paths inside one store directory, and the one way anything is written there:
+/// a new file in `tmp/`, then `rename` into place.
+///
+/// ```
+/// <root>/FORMAT          store settings (StoreFormat), written once
+/// <root>/objects/ab/cd…  value objects (ObjectFile), named by digest: 2 hex chars, then the rest
+/// <root>/calls/ab/cd…    call manifests (CallManifest), named by lookup key
+/// <root>/tmp/            in-flight writes; never read
+/// ```
+struct StoreLayout: Sendable {
+    let root: String
+
+    var formatPath: String { root + "/FORMAT" }
+    var objectsDirectory: String { root + "/objects" }
+    var callsDirectory: String { root + "/calls" }
+    var tmpDirectory: String { root + "/tmp" }
+
+    func objectPath(_ key: Digest) -> String { Self.shardedPath(objectsDirectory, key) }
+    func callPath(_ key: Digest) -> String { Self.shardedPath(callsDirectory, key) }
+
+    private static func shardedPath(_ directory: String, _ key: Digest) -> String {
+        let hex = key.hex
+        let split = hex.utf8.index(hex.startIndex, offsetBy: 2)
+        return "\(directory)/\(hex[..<split])/\(hex[split...])"
+    }
+
+    private static let counter = Atomic<Int>(0)
+    private static let processTag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
+    /// A fresh name in `tmp/`: unique per process (pid and a random tag) and per write.
+    func temporaryPath() -> String {
+        let serial = Self.counter.add(1, ordering: .relaxed).newValue
+        return "\(tmpDirectory)/\(Self.processTag)-\(serial)"
+    }
+
+    /// Writes `bytes` to `target` atomically: readers see the old file or the whole new one,
+    /// never a part; a killed process leaves at most a stray file in `tmp/`.
+    func writeAtomically(_ bytes: [UInt8], to target: String, durable: Bool) throws {
+        let temporary = temporaryPath()
+        do {
+            try bytes.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: durable) }
+        } catch FlecheError.io(_, _, let code) where code == ENOENT {
+            try FileSystem.makeDirectories(tmpDirectory)
+            try bytes.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: durable) }
+        }
+        do {
+            if try FileSystem.rename(temporary, to: target) == .targetDirectoryMissing {
+                try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
+                _ = try FileSystem.rename(temporary, to: target)
+            }
+        } catch {
+            _ = try? FileSystem.removeFile(temporary)
+            throw error
+        }
+    }
+
+    /// Lists the full keys in a sharded directory, optionally only those starting with
+    /// `prefix`; names that are not keys (rsync temp files, `.DS_Store`) are skipped.
+    func keys(in directory: String, hexLength: Int, prefix: String = "") throws -> [Digest] {
+        let shards: [String]
+        if prefix.utf8.count >= 2 {
+            shards = [String(prefix.prefix(2))]
+        } else {
+            shards = (try FileSystem.entries(directory) ?? []).filter { $0.utf8.count == 2 && Hex.isHex($0) && $0.hasPrefix(prefix) }
+        }
+        var keys: [Digest] = []
+        for shard in shards {
+            for name in try FileSystem.entries(directory + "/" + shard) ?? [] where name.utf8.count == hexLength - 2 {
+                let hex = shard + name
+                if hex.hasPrefix(prefix), let key = Digest(hex: hex) { keys.append(key) }
+            }
+        }
+        return keys
+    }
+}

@@ -7,8 +7,9 @@ public protocol BaseCache: AnyObject, Sendable {
     var algorithm: DigestAlgorithm { get }
     /// Values up to this many encoded bytes are inlined in call records.
     var inlineLimit: Int { get }
-    /// Stores a call (its argument and result values, then its record); returns its key.
-    @discardableResult func save(_ call: Call) throws -> Digest
+    /// Stores a record and the values it refers to that are not inline (`values`, by
+    /// digest), values first; returns the record's key.
+    @discardableResult func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest
     /// The call stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
     func load(_ key: Digest) throws -> LazyCall
     /// The value stored under `key`.
@@ -26,6 +27,20 @@ public protocol BaseCache: AnyObject, Sendable {
 // MARK: - Keys as typed by users
 
 extension BaseCache {
+    /// Stores a call (its argument and result values, then its record); returns its key.
+    @discardableResult
+    public func save(_ call: Call) throws -> Digest {
+        let record = call.record(using: algorithm, inlineLimit: inlineLimit)
+        var values: [Digest: Value] = [:]
+        for (argument, reference) in zip(call.arguments, record.arguments) where reference.value.inline == nil {
+            values[reference.value.digest] = argument.value
+        }
+        if let result = call.result, let reference = record.result, reference.inline == nil {
+            values[reference.digest] = result
+        }
+        return try save(record, values: values)
+    }
+
     /// Expands a key prefix over calls and values.
     public func expand(_ key: String) throws -> Digest {
         try KeyResolution.expand(key, algorithm: algorithm) { try keys(withPrefix: $0) }

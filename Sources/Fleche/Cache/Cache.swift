@@ -45,16 +45,17 @@ public final class Cache: BaseCache {
     }
 
     @discardableResult
-    public func save(_ call: Call) throws -> Digest {
-        let record = call.record(using: algorithm, inlineLimit: inlineLimit)
+    public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
         let key = record.key(using: algorithm)
         try locks.withLock(key) {
             // Values first, the manifest last: a reader who sees the manifest finds its values.
-            for (argument, reference) in zip(call.arguments, record.arguments) where reference.value.inline == nil {
-                try values.save(argument.value, key: reference.value.digest)
-            }
-            if let result = call.result, let reference = record.result, reference.inline == nil {
-                try values.save(result, key: reference.digest)
+            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
+            where reference.inline == nil {
+                guard let value = values[reference.digest] else {
+                    if try self.values.contains(reference.digest) { continue }
+                    throw FlecheError.invalidArguments("record \(key.hex) refers to value \(reference.digest.hex), which was not given")
+                }
+                try self.values.save(value, key: reference.digest)
             }
             try calls.save(record, key: key)
         }

@@ -1,0 +1,133 @@
+/// A memoized synchronous function: call it like the function it wraps.
+///
+/// The first call with given arguments runs the body and stores the result; every later
+/// call with equal arguments (in this process, a later one, or on another machine sharing
+/// the store) returns the stored result without running the body.
+public struct Memoized<each A: Encodable, R: Codable>: Sendable {
+    let core: MemoizationCore
+    let body: @Sendable (repeat each A) throws -> R
+
+    /// The name, module, version and argument rules of the function.
+    public var identity: FunctionIdentity { core.identity }
+
+    /// Returns the stored result for these arguments, or runs the body and stores it.
+    ///
+    /// - Throws: what the body throws (nothing is stored then), and errors of a corrupt or
+    ///   unreadable store. A result that cannot be stored is returned with a warning.
+    public func callAsFunction(_ arguments: repeat each A) throws -> R {
+        guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
+            return try body(repeat each arguments)
+        }
+        if let hit = try core.lookup(prepared, as: R.self) { return hit }
+        let finish = core.beginMetadata()
+        let result = try body(repeat each arguments)
+        core.store(prepared, result: result, metadata: finish())
+        return result
+    }
+
+    /// The lookup key of a call with these arguments.
+    public func digest(_ arguments: repeat each A) throws -> Digest {
+        try core.key(encode: { try encodeArguments(repeat each arguments) }).0
+    }
+
+    /// Whether a call with these arguments is stored.
+    public func contains(_ arguments: repeat each A) throws -> Bool {
+        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
+        return try cache.contains(key)
+    }
+
+    /// The stored result for these arguments; ``FlecheError/notFound(key:)`` if none.
+    public func load(_ arguments: repeat each A) throws -> R {
+        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
+        return try cache.load(key).result(as: R.self)
+    }
+
+    /// The body itself, uncached.
+    public func uncached(_ arguments: repeat each A) throws -> R {
+        try body(repeat each arguments)
+    }
+}
+
+/// A memoized `async` function; see ``Memoized``.
+public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
+    let core: MemoizationCore
+    let body: @Sendable (repeat each A) async throws -> R
+
+    public var identity: FunctionIdentity { core.identity }
+
+    public func callAsFunction(_ arguments: repeat each A) async throws -> R {
+        guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
+            return try await body(repeat each arguments)
+        }
+        if let hit = try core.lookup(prepared, as: R.self) { return hit }
+        let finish = core.beginMetadata()
+        let result = try await body(repeat each arguments)
+        core.store(prepared, result: result, metadata: finish())
+        return result
+    }
+
+    public func digest(_ arguments: repeat each A) throws -> Digest {
+        try core.key(encode: { try encodeArguments(repeat each arguments) }).0
+    }
+
+    public func contains(_ arguments: repeat each A) throws -> Bool {
+        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
+        return try cache.contains(key)
+    }
+
+    public func load(_ arguments: repeat each A) throws -> R {
+        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
+        return try cache.load(key).result(as: R.self)
+    }
+}
+
+// MARK: - Wrapping functions
+
+/// Memoizes a synchronous function of any arity.
+///
+/// ```swift
+/// let area = memoize("area", version: "1", arguments: ["width", "height"]) { (w: Double, h: Double) in
+///     w * h
+/// }
+/// let a = try area(3, 4)   // runs the body once; later calls load the stored 12.0
+/// ```
+///
+/// - Parameters:
+///   - name: the function's name in keys and listings.
+///   - module: defaults to the caller's module (from `#fileID`); `nil` leaves it out of keys.
+///   - version: bump it when the function's meaning changes.
+///   - arguments: names of the arguments, in order (default `arg0`, `arg1`, …).
+///   - ignoring: arguments left out of the key.
+///   - requiring: arguments that must be non-`nil` for the call to be cached.
+///   - metadata: collectors recorded with each new call (runtime by default).
+///   - cache: the cache to use; by default the one in effect at call time (``CacheContext``).
+public func memoize<each A: Encodable, R: Codable>(
+    _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
+    arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],
+    metadata: [any MetadataCollector] = [RuntimeCollector()], cache: (any BaseCache)? = nil,
+    _ body: @escaping @Sendable (repeat each A) throws -> R
+) -> Memoized<repeat each A, R> {
+    Memoized(
+        core: MemoizationCore(
+            identity: FunctionIdentity(
+                name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
+                codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
+            cache: cache, collectors: metadata),
+        body: body)
+}
+
+/// Memoizes an `async` function of any arity; see ``memoize(_:module:version:codeDigest:arguments:ignoring:requiring:metadata:cache:_:)-swift.func``.
+public func memoize<each A: Encodable, R: Codable>(
+    _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
+    arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],
+    metadata: [any MetadataCollector] = [RuntimeCollector()], cache: (any BaseCache)? = nil,
+    _ body: @escaping @Sendable (repeat each A) async throws -> R
+) -> AsyncMemoized<repeat each A, R> {
+    AsyncMemoized(
+        core: MemoizationCore(
+            identity: FunctionIdentity(
+                name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
+                codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
+            cache: cache, collectors: metadata),
+        body: body)
+}

@@ -1,0 +1,174 @@
+/// What identifies a memoized function in its keys, and how its arguments are treated.
+public struct FunctionIdentity: Sendable, Hashable {
+    public var name: String
+    /// Part of the key unless `nil`.
+    public var module: String?
+    /// Part of the key unless `nil`: bump it when the function's meaning changes.
+    public var version: String?
+    /// A user-supplied digest of the function's code, part of the key when given.
+    public var codeDigest: Digest?
+    /// Argument names in declaration order; `arg0`, `arg1`, … when empty.
+    public var argumentNames: [String]
+    /// Arguments left out of the key and the record (a verbosity flag, a logger).
+    public var ignored: Set<String>
+    /// Arguments that must not be `nil`; a call with one `nil` runs uncached with a warning.
+    public var required: Set<String>
+
+    public init(
+        name: String, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
+        argumentNames: [String] = [], ignored: Set<String> = [], required: Set<String> = []
+    ) {
+        self.name = name
+        self.module = module
+        self.version = version
+        self.codeDigest = codeDigest
+        self.argumentNames = argumentNames
+        self.ignored = ignored
+        self.required = required
+    }
+
+    /// The module part of a `#fileID` ("Module/File.swift" → "Module").
+    static func module(fromFileID fileID: String) -> String {
+        String(fileID.prefix { $0 != "/" })
+    }
+}
+
+/// The part of memoization that does not depend on the function's types: build the call,
+/// look it up, store it. ``Memoized`` and ``AsyncMemoized`` wrap it around a body.
+struct MemoizationCore: Sendable {
+    let identity: FunctionIdentity
+    let cache: (any BaseCache)?
+    let collectors: [any MetadataCollector]
+
+    /// A call ready to be looked up and, on a miss, stored.
+    struct Prepared {
+        let cache: any BaseCache
+        let key: Digest
+        let record: CallRecord
+        let values: [Digest: Value]
+    }
+
+    func resolveCache() throws -> any BaseCache {
+        if let cache { return cache }
+        return try CacheContext.current()
+    }
+
+    /// Names the encoded arguments and drops ignored ones.
+    func namedArguments(_ values: [Value]) throws -> [Call.Argument] {
+        let names = identity.argumentNames.isEmpty ? values.indices.map { "arg\($0)" } : identity.argumentNames
+        guard names.count == values.count else {
+            throw FlecheError.invalidArguments(
+                "\(identity.name) declares \(names.count) argument names \(names) but takes \(values.count) arguments")
+        }
+        return zip(names, values).filter { !identity.ignored.contains($0.0) }.map { Call.Argument(name: $0.0, value: $0.1) }
+    }
+
+    /// Builds the record and key for `arguments` in `cache`.
+    func prepare(_ arguments: [Call.Argument], cache: any BaseCache) -> Prepared {
+        let call = Call(
+            name: identity.name, module: identity.module, version: identity.version,
+            codeDigest: identity.codeDigest, arguments: arguments)
+        let record = call.record(using: cache.algorithm, inlineLimit: cache.inlineLimit)
+        var values: [Digest: Value] = [:]
+        for (argument, reference) in zip(arguments, record.arguments) where reference.value.inline == nil {
+            values[reference.value.digest] = argument.value
+        }
+        return Prepared(cache: cache, key: record.key(using: cache.algorithm), record: record, values: values)
+    }
+
+    /// Encodes the arguments and prepares the call, or returns `nil` (after a warning) when
+    /// the call must run uncached: an argument that cannot be encoded, a required argument
+    /// that is `nil`, no usable cache.
+    func prepare(encode: () throws -> [Value]) throws -> Prepared? {
+        let values: [Value]
+        do {
+            values = try encode()
+        } catch {
+            log.warning("running \(identity.name) uncached: an argument cannot be encoded", metadata: ["error": "\(error)"])
+            return nil
+        }
+        let arguments = try namedArguments(values)
+        for argument in arguments where identity.required.contains(argument.name) {
+            if case .null = argument.value {
+                log.warning("running \(identity.name) uncached: required argument '\(argument.name)' is nil")
+                return nil
+            }
+        }
+        let cache: any BaseCache
+        do {
+            cache = try resolveCache()
+        } catch {
+            log.warning("running \(identity.name) uncached: no usable cache", metadata: ["error": "\(error)"])
+            return nil
+        }
+        return prepare(arguments, cache: cache)
+    }
+
+    /// The stored result, or `nil` on a miss. A missing manifest or result object is a miss;
+    /// a stored result of another type (the function changed without a version bump) is a
+    /// miss with a warning; a corrupt store throws.
+    func lookup<R: Decodable>(_ prepared: Prepared, as type: R.Type) throws -> R? {
+        let value: Value
+        do {
+            value = try prepared.cache.load(prepared.key).resultValue()
+        } catch let error as FlecheError where error.isMiss {
+            return nil
+        }
+        do {
+            return try ValueDecoder().decode(R.self, from: value)
+        } catch {
+            log.warning(
+                "stored result of \(identity.name) does not decode as \(R.self); recomputing (bump the version when a result type changes)",
+                metadata: ["key": "\(prepared.key.hex)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    func beginMetadata() -> @Sendable () -> Metadata {
+        let finishers = collectors.map { ($0.name, $0.begin()) }
+        return {
+            var metadata: Metadata = [:]
+            for (name, finish) in finishers { metadata[name] = finish() }
+            return metadata
+        }
+    }
+
+    /// Stores the result. Failure to store never loses the result: it is logged and the
+    /// caller returns the result anyway.
+    func store<R: Encodable>(_ prepared: Prepared, result: R, metadata: Metadata) {
+        do {
+            let value = try ValueEncoder().encode(result)
+            var record = prepared.record
+            let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: prepared.cache.inlineLimit)
+            record.result = reference
+            record.metadata = metadata
+            var values = prepared.values
+            if reference.inline == nil { values[reference.digest] = value }
+            try prepared.cache.save(record, values: values)
+        } catch {
+            log.warning("result of \(identity.name) was not stored", metadata: ["key": "\(prepared.key.hex)", "error": "\(error)"])
+        }
+    }
+
+    /// The key of a call, or an error if its arguments cannot be encoded.
+    func key(encode: () throws -> [Value]) throws -> (Digest, any BaseCache) {
+        let cache = try resolveCache()
+        let values: [Value]
+        do {
+            values = try encode()
+        } catch {
+            throw FlecheError.unsupportedValue("an argument of \(identity.name) cannot be encoded: \(error)")
+        }
+        let prepared = prepare(try namedArguments(values), cache: cache)
+        return (prepared.key, cache)
+    }
+}
+
+/// Encodes a parameter pack of arguments.
+func encodeArguments<each A: Encodable>(_ arguments: repeat each A) throws -> [Value] {
+    var values: [Value] = []
+    for argument in repeat each arguments {
+        values.append(try ValueEncoder().encode(argument))
+    }
+    return values
+}

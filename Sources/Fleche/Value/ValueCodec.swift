@@ -244,8 +244,8 @@ struct ByteReader {
         case .false: return .bool(false)
         case .true: return .bool(true)
         case .int:
-            let zigzag = Int128(bitPattern: try readVarint128())
-            return .int((zigzag >> 1) ^ -(zigzag & 1))
+            let zigzag = try readVarint128()
+            return .int(Int128(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1))))
         case .float: return .float(Double(bitPattern: try readFixed64()))
         case .string: return .string(try readString())
         case .bytes:

@@ -1,0 +1,34 @@
+# The two commands of the README. Both install the Debian packages they need when
+# pkg-config cannot find them (root or sudo), then build with SwiftPM.
+SWIFT ?= swift
+FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
+export FLECHE_STORE
+
+.PHONY: demo test deps build bench clean
+
+deps:
+	@bash .ci/install-deps
+
+build: deps
+	$(SWIFT) build --product fleche
+	$(SWIFT) build --product FlecheDemo
+
+# Memoize a slow computation twice, in two processes: a miss, then a hit. Then list the store.
+demo: build
+	@echo "== first run (a new process): expect a MISS"
+	@$$($(SWIFT) build --show-bin-path)/FlecheDemo
+	@echo
+	@echo "== second run (another process): expect a HIT"
+	@$$($(SWIFT) build --show-bin-path)/FlecheDemo
+	@echo
+	@echo "== fleche ls"
+	@$$($(SWIFT) build --show-bin-path)/fleche ls
+	@echo
+	@echo "== fleche stats"
+	@$$($(SWIFT) build --show-bin-path)/fleche stats
+
+test: deps
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Fleche
+
+@Suite("fleche command line")
+struct CLITests {
+    /// A store with 300 calls (enough for 4-character prefixes to collide).
+    func populatedStore() throws -> (TemporaryDirectory, Cache) {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.path)
+        let f = memoize("f", module: "Demo", version: "2", arguments: ["i"], cache: cache) { (i: Int) -> [Double] in
+            Array(repeating: Double(i), count: 40)
+        }
+        for i in 0..<300 { _ = try f(i) }
+        return (directory, cache)
+    }
+
+    func fleche(_ arguments: String...) throws -> ProcessResult {
+        try run(try builtProduct("fleche"), arguments)
+    }
+
+    @Test("ls, show, cat, query, expand, shrink, stats and evict work on a store")
+    func commands() throws {
+        let (directory, cache) = try populatedStore()
+        let store = ["--store", directory.path]
+        let key = try cache.query(CallTemplate()).first { (try? $0.argument("i", as: Int.self)) == 7 }!.key
+        let short = try cache.shrink(key)
+
+        let ls = try run(try builtProduct("fleche"), ["ls"] + store)
+        #expect(ls.status == 0)
+        #expect(ls.stdout.split(separator: "\n").count == 301)
+        #expect(ls.stdout.hasPrefix("KEY"))
+        let lsJSON = try JSON.parse(try run(try builtProduct("fleche"), ["ls", "--json"] + store).stdout)
+        #expect(lsJSON.arrayValue?.count == 300)
+
+        let show = try run(try builtProduct("fleche"), ["show", short] + store)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("name     f") && show.stdout.contains("i = 7"))
+
+        let cat = try run(try builtProduct("fleche"), ["cat", short] + store)
+        #expect(try JSON.parse(cat.stdout) == .array(Array(repeating: .double(7), count: 40)))
+
+        let query = try run(try builtProduct("fleche"), ["query", "--name", "f", "--arg", "i=7", "--json"] + store)
+        #expect(try JSON.parse(query.stdout).arrayValue?.first?["key"] == .string(key.hex))
+
+        #expect(try run(try builtProduct("fleche"), ["expand", short] + store).stdout == key.hex + "\n")
+        #expect(try run(try builtProduct("fleche"), ["shrink", key.hex] + store).stdout == short + "\n")
+
+        let stats = try JSON.parse(try run(try builtProduct("fleche"), ["stats", "--json"] + store).stdout)
+        #expect(stats["calls"] == .int(300))
+        #expect(stats["objects"] == .int(300))
+
+        #expect(try run(try builtProduct("fleche"), ["evict", short] + store).status == 0)
+        #expect(try !cache.contains(key))
+    }
+
+    @Test("bad input exits 1 with a one-line message")
+    func badInput() throws {
+        let (directory, cache) = try populatedStore()
+        let keys = try cache.calls.keys().map(\.hex).sorted()
+        let ambiguous = zip(keys, keys.dropFirst()).first { $0.prefix(4) == $1.prefix(4) }.map { String($0.0.prefix(4)) }
+        var cases: [([String], String)] = [
+            (["show", "0000000000000000000000000000000000000000000000000000000000000000"], "no call or value"),
+            (["show", "abc"], "too short"),
+            (["show", "zzzz"], "not a key"),
+            (["ls", "--store", directory.sub("missing")], "no store here"),
+            (["ls", "--bogus"], "Unknown option"),
+        ]
+        if let ambiguous { cases.append((["show", ambiguous], "ambiguous")) }
+        for (arguments, message) in cases {
+            let full = arguments.contains("--store") ? arguments : arguments + ["--store", directory.path]
+            let result = try run(try builtProduct("fleche"), full)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            #expect(!result.stderr.contains("Fatal error"))
+        }
+        #expect(ambiguous != nil, "300 keys should share a 4-character prefix")
+    }
+}

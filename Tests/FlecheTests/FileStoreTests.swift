@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import Fleche
+
+@Suite("File store")
+struct FileStoreTests {
+    func square(_ cache: Cache, _ runs: Counter) -> Memoized<Int, String, [Double]> {
+        memoize("f", module: "T", version: "1", arguments: ["i", "s"], cache: cache) { (i: Int, s: String) -> [Double] in
+            runs.increment()
+            return (0..<100).map { Double(i) + Double($0) }
+        }
+    }
+
+    @Test("one miss writes FORMAT, one manifest named by the key, one result object, and no temp file")
+    func layoutAfterOneMiss() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.path)
+        let f = square(cache, Counter())
+        _ = try f(1, "a")
+        let key = try f.digest(1, "a").hex
+        let resultKey = try ValueEncoder().encode((0..<100).map { 1.0 + Double($0) }).digest(using: .sha256).hex
+        let split = { (hex: String) in "\(hex.prefix(2))/\(hex.dropFirst(2))" }
+        #expect(filesUnder(directory.path) == ["FORMAT", "calls/\(split(key))", "objects/\(split(resultKey))"].sorted())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.sub("tmp")).isEmpty)
+        // The manifest is readable JSON naming the function, with small arguments inline.
+        let manifest = try JSON.parse(String(contentsOfFile: directory.sub("calls/\(split(key))"), encoding: .utf8))
+        #expect(manifest["name"] == .string("f"))
+        #expect(manifest["arguments"]?.arrayValue?.first?["value"] == .int(1))
+        #expect(manifest["result"]?["digest"] == .string(resultKey))
+        // The object is zlib-compressed (this result compresses well).
+        let object = try ObjectFile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: directory.sub("objects/\(split(resultKey))")))))
+        #expect(object.codec == .zlib)
+    }
+
+    @Test("incompressible payloads are stored raw; large values round-trip byte for byte", arguments: DigestAlgorithm.allCases)
+    func rawPayloads(algorithm: DigestAlgorithm) throws {
+        let directory = try TemporaryDirectory()
+        let store = try FileStore(root: directory.path, algorithm: algorithm)
+        var generator = SystemRandomNumberGenerator()
+        let random = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let value = Value.bytes(random)
+        let key = value.digest(using: algorithm)
+        try store.objects.save(value, key: key)
+        #expect(try store.objects.header(key)?.codec == .raw)
+        #expect(try store.objects.load(key) == value)
+        #expect(key.hex.count == algorithm.hexLength)
+    }
+
+    /// Saves one call with an object result and returns the object's path and key.
+    func storedObject(_ directory: TemporaryDirectory) throws -> (Cache, Memoized<Int, String, [Double]>, Counter, String, Digest) {
+        let cache = try Cache(root: directory.path)
+        let runs = Counter()
+        let f = square(cache, runs)
+        _ = try f(1, "a")
+        let resultKey = try cache.load(try f.digest(1, "a")).record.result!.digest
+        return (cache, f, runs, (cache.values as! FileObjectStorage).path(of: resultKey), resultKey)
+    }
+
+    @Test("a truncated object is reported as corrupt with its key and path")
+    func truncatedObject() throws {
+        let directory = try TemporaryDirectory()
+        let (_, f, _, path, key) = try storedObject(directory)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 5).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try f(1, "a")
+            Issue.record("expected a corrupt-object error")
+        } catch FlecheError.corruptObject(let badKey, let badPath, _) {
+            #expect(badKey == key)
+            #expect(badPath == path)
+        }
+    }
+
+    @Test("every single flipped bit in an object is reported as corrupt", arguments: [0, 4, 5, 7, 40, -1])
+    func flippedBit(at offset: Int) throws {
+        let directory = try TemporaryDirectory()
+        let (_, f, _, path, key) = try storedObject(directory)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let index = offset >= 0 ? offset : bytes.count + offset
+        bytes[index] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: FlecheError.self) { _ = try f(1, "a") }
+        do {
+            _ = try f(1, "a")
+        } catch FlecheError.corruptObject(let badKey, _, _) {
+            #expect(badKey == key)
+        } catch {
+            Issue.record("expected corruptObject, got \(error)")
+        }
+    }
+
+    @Test("a corrupt manifest is an error naming the key, not a miss")
+    func corruptManifest() throws {
+        let directory = try TemporaryDirectory()
+        let (cache, f, runs, _, _) = try storedObject(directory)
+        let key = try f.digest(1, "a")
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: (cache.calls as! FileCallStorage).path(of: key)))
+        #expect(throws: FlecheError.corruptManifest(key: key, path: (cache.calls as! FileCallStorage).path(of: key), reason: "invalid JSON at byte 2: expected a member name")) {
+            _ = try f(1, "a")
+        }
+        #expect(runs.value == 1)
+    }
+
+    @Test("a deleted object is a miss that recomputes and stores it again")
+    func deletedObject() throws {
+        let directory = try TemporaryDirectory()
+        let (_, f, runs, path, _) = try storedObject(directory)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(try f(1, "a").count == 100)
+        #expect(runs.value == 2)
+        #expect(FileManager.default.fileExists(atPath: path))
+        _ = try f(1, "a")
+        #expect(runs.value == 2)
+    }
+
+    @Test("stray files in the store are ignored by listings and queries")
+    func strayFiles() throws {
+        let directory = try TemporaryDirectory()
+        let (cache, _, _, _, _) = try storedObject(directory)
+        try FileManager.default.createDirectory(atPath: directory.sub("calls/zz"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: directory.sub("calls/zz/notes.txt"), contents: Data("x".utf8))
+        FileManager.default.createFile(atPath: directory.sub("calls/.DS_Store"), contents: Data("x".utf8))
+        let anyShard = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.sub("calls")).first { $0.count == 2 && $0 != "zz" })
+        FileManager.default.createFile(atPath: directory.sub("calls/\(anyShard)/.rsync-tmp.abc"), contents: Data("x".utf8))
+        #expect(try cache.query(CallTemplate()).count == 1)
+        #expect(try cache.calls.keys().count == 1)
+    }
+
+    @Test("FORMAT pins the algorithm and version; other versions and foreign directories are clear errors")
+    func format() throws {
+        let directory = try TemporaryDirectory()
+        let store = try FileStore(root: directory.path, algorithm: .xxh3)
+        #expect(store.format.algorithm == .xxh3)
+        #expect(try FileStore(root: directory.path).format.algorithm == .xxh3)
+        #expect(throws: FlecheError.self) { try FileStore(root: directory.path, algorithm: .sha256) }
+        try Data(#"{"fleche_store": 99, "digest": "sha256"}"#.utf8).write(to: URL(fileURLWithPath: directory.sub("FORMAT")))
+        do {
+            _ = try FileStore(root: directory.path)
+            Issue.record("expected an unknown-format error")
+        } catch FlecheError.unknownFormat(_, let reason) {
+            #expect(reason.contains("99"))
+        }
+        let foreign = try TemporaryDirectory()
+        FileManager.default.createFile(atPath: foreign.sub("thesis.tex"), contents: Data())
+        #expect(throws: FlecheError.self) { try FileStore(root: foreign.path) }
+        #expect(throws: FlecheError.self) { try FileStore(root: foreign.sub("missing"), create: false) }
+    }
+
+    @Test("inline values are found by loadValue too")
+    func inlineValues() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.path)
+        let f = memoize("f", cache: cache) { (x: Int) -> Int in x * 2 }
+        _ = try f(21)
+        #expect(try cache.values.keys().isEmpty)  // all inline: one file per call
+        #expect(try cache.loadValue(ValueEncoder().encode(42).digest(using: .sha256)) == .int(42))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Synchronization
+@testable import Fleche
+
+/// A fresh directory under the system temp dir, removed when the value is released.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleche-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        path = base.path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// A path inside the directory.
+    func sub(_ name: String) -> String { path + "/" + name }
+}
+
+/// Counts how often a memoized body ran.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+/// Every regular file under `root`, relative to it, sorted.
+func filesUnder(_ root: String) -> [String] {
+    guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
+    var files: [String] = []
+    while let item = enumerator.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root + "/" + item, isDirectory: &isDirectory), !isDirectory.boolValue {
+            files.append(item)
+        }
+    }
+    return files.sorted()
+}
+
+/// The output and exit status of a finished process.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Finds an executable built by SwiftPM next to the test bundle.
+func builtProduct(_ name: String) throws -> String {
+    var candidates: [URL] = []
+    if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+    let argument0 = URL(fileURLWithPath: CommandLine.arguments[0])
+    candidates.append(argument0.deletingLastPathComponent())
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    for directory in candidates {
+        var current = directory
+        for _ in 0..<4 {
+            let path = current.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+            current = current.deletingLastPathComponent()
+        }
+    }
+    struct NotBuilt: Error, CustomStringConvertible { let description: String }
+    throw NotBuilt(description: "cannot find the built product '\(name)' near \(candidates.map(\.path))")
+}
+
+/// Starts a process; `wait` it for its result.
+func launch(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { $1 }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    return RunningProcess(process: process, out: out, err: err)
+}
+
+struct RunningProcess {
+    let process: Process
+    let out: Pipe
+    let err: Pipe
+
+    func wait() -> ProcessResult {
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// Runs a process to completion.
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    try launch(executable, arguments, environment: environment).wait()
+}

@@ -12,8 +12,10 @@ public protocol BaseCache: AnyObject, Sendable {
     @discardableResult func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest
     /// The call stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
     func load(_ key: Digest) throws -> LazyCall
-    /// The value stored under `key`.
+    /// The value stored under `key`, wherever it is (an object or inline in a record).
     func loadValue(_ key: Digest) throws -> Value
+    /// The value object `key` only: what a record that does not inline a value refers to.
+    func loadObject(_ key: Digest) throws -> Value
     /// Removes the call record `key` (its values stay until gc); returns whether it existed.
     @discardableResult func evict(_ key: Digest) throws -> Bool
     /// Whether a call is stored under `key`.

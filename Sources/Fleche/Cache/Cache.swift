@@ -66,6 +66,8 @@ public final class Cache: BaseCache {
         LazyCall(key: key, record: try calls.load(key), cache: self)
     }
 
+    public func loadObject(_ key: Digest) throws -> Value { try values.load(key) }
+
     /// Loads a value object; a value that only lives inline in some manifest is found by
     /// scanning the manifests (slow, but such values are small and rarely asked for alone).
     public func loadValue(_ key: Digest) throws -> Value {

@@ -60,7 +60,7 @@ public struct LazyCall: Sendable {
 
     private func load(_ reference: ValueReference) throws -> Value {
         if let inline = reference.inline { return inline }
-        return try cache.loadValue(reference.digest)
+        return try cache.loadObject(reference.digest)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ value: Value) throws -> T {

@@ -32,14 +32,12 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
 
     /// Whether a call with these arguments is stored.
     public func contains(_ arguments: repeat each A) throws -> Bool {
-        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
-        return try cache.contains(key)
+        try core.contains(encode: { try encodeArguments(repeat each arguments) })
     }
 
     /// The stored result for these arguments; ``FlecheError/notFound(key:)`` if none.
     public func load(_ arguments: repeat each A) throws -> R {
-        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
-        return try cache.load(key).result(as: R.self)
+        try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
     }
 
     /// The body itself, uncached.
@@ -71,13 +69,11 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
     }
 
     public func contains(_ arguments: repeat each A) throws -> Bool {
-        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
-        return try cache.contains(key)
+        try core.contains(encode: { try encodeArguments(repeat each arguments) })
     }
 
     public func load(_ arguments: repeat each A) throws -> R {
-        let (key, cache) = try core.key(encode: { try encodeArguments(repeat each arguments) })
-        return try cache.load(key).result(as: R.self)
+        try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
     }
 }
 

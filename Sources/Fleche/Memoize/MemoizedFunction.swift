@@ -164,6 +164,20 @@ struct MemoizationCore: Sendable {
     }
 }
 
+extension MemoizationCore {
+    /// Whether a call with these arguments is stored.
+    func contains(encode: () throws -> [Value]) throws -> Bool {
+        let (key, cache) = try key(encode: encode)
+        return try cache.contains(key)
+    }
+
+    /// The stored result for these arguments; ``FlecheError/notFound(key:)`` if none.
+    func load<R: Decodable>(encode: () throws -> [Value], as type: R.Type) throws -> R {
+        let (key, cache) = try key(encode: encode)
+        return try cache.load(key).result(as: type)
+    }
+}
+
 /// Encodes a parameter pack of arguments.
 func encodeArguments<each A: Encodable>(_ arguments: repeat each A) throws -> [Value] {
     var values: [Value] = []

@@ -1,5 +1,5 @@
 /// Call manifests under `<store>/calls/`, one small JSON file per lookup key.
-public final class FileCallStorage: CallStorage {
+public final class FileCallStorage: CallStorage, ShardedFileStorage {
     public let algorithm: DigestAlgorithm
     let layout: StoreLayout
     let durable: Bool
@@ -13,18 +13,7 @@ public final class FileCallStorage: CallStorage {
     /// The path of the manifest for `key`.
     public func path(of key: Digest) -> String { layout.callPath(key) }
 
-    public func keys() throws -> [Digest] {
-        try layout.keys(in: layout.callsDirectory, hexLength: algorithm.hexLength)
-    }
-
-    public func keys(withPrefix prefix: String) throws -> [Digest] {
-        try layout.keys(in: layout.callsDirectory, hexLength: algorithm.hexLength, prefix: prefix)
-    }
-
-    public func contains(_ key: Digest) throws -> Bool { FileSystem.exists(path(of: key)) }
-
-    @discardableResult
-    public func evict(_ key: Digest) throws -> Bool { try FileSystem.removeFile(path(of: key)) }
+    var directory: String { layout.callsDirectory }
 
     /// Writes the manifest with one atomic rename, replacing any earlier record of the key
     /// (there is no window in which the key is missing).

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Value objects under `<store>/objects/`, one zlib-compressed (or raw) file per digest.
-public final class FileObjectStorage: ValueStorage {
+public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     public let algorithm: DigestAlgorithm
     let layout: StoreLayout
     let format: StoreFormat
@@ -17,18 +17,7 @@ public final class FileObjectStorage: ValueStorage {
     /// The path of the object for `key`.
     public func path(of key: Digest) -> String { layout.objectPath(key) }
 
-    public func keys() throws -> [Digest] {
-        try layout.keys(in: layout.objectsDirectory, hexLength: algorithm.hexLength)
-    }
-
-    public func keys(withPrefix prefix: String) throws -> [Digest] {
-        try layout.keys(in: layout.objectsDirectory, hexLength: algorithm.hexLength, prefix: prefix)
-    }
-
-    public func contains(_ key: Digest) throws -> Bool { FileSystem.exists(path(of: key)) }
-
-    @discardableResult
-    public func evict(_ key: Digest) throws -> Bool { try FileSystem.removeFile(path(of: key)) }
+    var directory: String { layout.objectsDirectory }
 
     /// Stores `value` unless an object with its digest exists; an existing object gets its
     /// modification time refreshed, which tells a concurrent gc that it is in use again.

@@ -76,3 +76,27 @@ struct StoreLayout: Sendable {
         return keys
     }
 }
+
+/// A storage of files sharded by key under one directory of a store (objects or calls):
+/// listing, prefix lookup, existence and removal are the same for both.
+protocol ShardedFileStorage: KeyedStorage {
+    var layout: StoreLayout { get }
+    /// The directory whose `ab/cd…` files this storage holds.
+    var directory: String { get }
+    func path(of key: Digest) -> String
+}
+
+extension ShardedFileStorage {
+    public func keys() throws -> [Digest] {
+        try layout.keys(in: directory, hexLength: algorithm.hexLength)
+    }
+
+    public func keys(withPrefix prefix: String) throws -> [Digest] {
+        try layout.keys(in: directory, hexLength: algorithm.hexLength, prefix: prefix)
+    }
+
+    public func contains(_ key: Digest) throws -> Bool { FileSystem.exists(path(of: key)) }
+
+    @discardableResult
+    public func evict(_ key: Digest) throws -> Bool { try FileSystem.removeFile(path(of: key)) }
+}

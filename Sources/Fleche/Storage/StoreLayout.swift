@@ -49,7 +49,9 @@ struct StoreLayout: Sendable {
         do {
             if try FileSystem.rename(temporary, to: target) == .targetDirectoryMissing {
                 try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
-                _ = try FileSystem.rename(temporary, to: target)
+                guard try FileSystem.rename(temporary, to: target) == .renamed else {
+                    throw FlecheError.io(path: target, operation: "rename", errno: ENOENT)
+                }
             }
         } catch {
             _ = try? FileSystem.removeFile(temporary)

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Every error the library throws on purpose; each message names the key or path and what
 /// to do about it.
 public enum FlecheError: Error, Sendable, Equatable {
@@ -62,11 +70,3 @@ extension FlecheError: CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif

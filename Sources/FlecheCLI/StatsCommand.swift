@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Fleche
 
@@ -41,5 +42,3 @@ func byteCount(_ bytes: Int) -> String {
     }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 /// Renders rows as aligned columns under a header.
 struct TextTable {
     var header: [String]
@@ -16,5 +17,3 @@ struct TextTable {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }
-
-import Foundation

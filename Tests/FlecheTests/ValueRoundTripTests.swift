@@ -74,7 +74,8 @@ struct ValueRoundTripTests {
         // Through the binary payload and the JSON form, too.
         let bytes = ValueCodec.encode(tree)
         let binary = try ValueCodec.decode(bytes)
-        #expect(ValueCodec.encode(binary) == bytes)  // byte-exact (Value's == follows Double's, NaN != NaN)
+        #expect(binary == tree)
+        #expect(ValueCodec.encode(binary) == bytes)
         let json = try Value(jsonForm: JSON.parse(tree.jsonForm.serialized()))
         #expect(json.digest(using: .sha256) == tree.digest(using: .sha256))
         return try ValueDecoder().decode(T.self, from: binary)
@@ -100,6 +101,16 @@ struct ValueRoundTripTests {
         var actual = back
         actual.doubles[1] = 0
         #expect(actual == expected)
+    }
+
+    @Test("Value equality is lawful: NaN equals itself, -0.0 differs from 0.0 structurally")
+    func equality() {
+        #expect(Value.float(.nan) == Value.float(.nan))
+        #expect(Value.doubles([.nan]) == Value.doubles([.nan]))
+        #expect(Set([Value.float(.nan), Value.float(.nan)]).count == 1)
+        #expect(Value.float(-0.0) != Value.float(0.0))
+        #expect(Value.float(-0.0).digest(using: .sha256) == Value.float(0.0).digest(using: .sha256))
+        #expect(Value.int(1) != Value.float(1))
     }
 
     @Test("top-level nested optionals keep .some(nil)")

@@ -52,6 +52,56 @@ public indirect enum Value: Sendable, Hashable {
     }
 }
 
+// MARK: - Equality
+
+extension Value {
+    /// Structural equality, with floats compared by bit pattern: every value equals itself
+    /// (NaN included) and equal values encode to the same payload bytes. Digest equality is
+    /// the looser, semantic one (-0.0 and 0.0, any NaN, dictionary order, NFC strings).
+    public static func == (lhs: Value, rhs: Value) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        case (.float(let a), .float(let b)): a.bitPattern == b.bitPattern
+        case (.date(let a), .date(let b)):
+            a.timeIntervalSinceReferenceDate.bitPattern == b.timeIntervalSinceReferenceDate.bitPattern
+        case (.string(let a), .string(let b)): a == b
+        case (.bytes(let a), .bytes(let b)): a == b
+        case (.array(let a), .array(let b)), (.set(let a), .set(let b)): a == b
+        case (.dictionary(let a), .dictionary(let b)): a == b
+        case (.record(let t1, let f1), .record(let t2, let f2)): t1 == t2 && f1 == f2
+        case (.some(let a), .some(let b)): a == b
+        case (.doubles(let a), .doubles(let b)): a.map(\.bitPattern) == b.map(\.bitPattern)
+        case (.integers(let a), .integers(let b)): a == b
+        case (.digest(let a), .digest(let b)): a == b
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kindName)
+        switch self {
+        case .null: break
+        case .bool(let flag): hasher.combine(flag)
+        case .int(let number): hasher.combine(number)
+        case .float(let number): hasher.combine(number.bitPattern)
+        case .date(let date): hasher.combine(date.timeIntervalSinceReferenceDate.bitPattern)
+        case .string(let text): hasher.combine(text)
+        case .bytes(let data): hasher.combine(data)
+        case .array(let items), .set(let items): hasher.combine(items)
+        case .dictionary(let entries): hasher.combine(entries)
+        case .record(let type, let fields):
+            hasher.combine(type)
+            hasher.combine(fields)
+        case .some(let inner): hasher.combine(inner)
+        case .doubles(let numbers): hasher.combine(numbers.map(\.bitPattern))
+        case .integers(let numbers): hasher.combine(numbers)
+        case .digest(let digest): hasher.combine(digest)
+        }
+    }
+}
+
 // MARK: - Description
 
 extension Value {

@@ -105,10 +105,8 @@ public func memoize<each A: Encodable, R: Codable>(
 ) -> Memoized<repeat each A, R> {
     Memoized(
         core: MemoizationCore(
-            identity: FunctionIdentity(
-                name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
-                codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
-            cache: cache, collectors: metadata),
+            name: name, module: module, version: version, codeDigest: codeDigest, arguments: arguments,
+            ignoring: ignoring, requiring: requiring, metadata: metadata, cache: cache),
         body: body)
 }
 
@@ -121,9 +119,7 @@ public func memoize<each A: Encodable, R: Codable>(
 ) -> AsyncMemoized<repeat each A, R> {
     AsyncMemoized(
         core: MemoizationCore(
-            identity: FunctionIdentity(
-                name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
-                codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
-            cache: cache, collectors: metadata),
+            name: name, module: module, version: version, codeDigest: codeDigest, arguments: arguments,
+            ignoring: ignoring, requiring: requiring, metadata: metadata, cache: cache),
         body: body)
 }

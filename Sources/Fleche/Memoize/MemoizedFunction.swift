@@ -165,6 +165,18 @@ struct MemoizationCore: Sendable {
 }
 
 extension MemoizationCore {
+    /// The core of `memoize(...)`'s arguments; `module` may be a `#fileID`.
+    init(
+        name: String, module: String?, version: String?, codeDigest: Digest?, arguments: [String],
+        ignoring: Set<String>, requiring: Set<String>, metadata: [any MetadataCollector], cache: (any BaseCache)?
+    ) {
+        self.init(
+            identity: FunctionIdentity(
+                name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
+                codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
+            cache: cache, collectors: metadata)
+    }
+
     /// Whether a call with these arguments is stored.
     func contains(encode: () throws -> [Value]) throws -> Bool {
         let (key, cache) = try key(encode: encode)

@@ -10,7 +10,8 @@ struct FlecheCommand: ParsableCommand {
         version: FlecheLibrary.version,
         subcommands: [
             InitCommand.self, ListCommand.self, ShowCommand.self, CatCommand.self, QueryCommand.self,
-            ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self,
+            ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, GCCommand.self,
+            VerifyCommand.self,
         ])
 
     /// Library errors are user errors: one line on stderr, exit status 1, no stack trace.
@@ -22,6 +23,8 @@ struct FlecheCommand: ParsableCommand {
             fail("\(error)")
         } catch let error as CLIError {
             fail(error.message)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch {
             // Help and --version exit 0 as usual; every usage error exits 1 like the rest.
             if exitCode(for: error) == .success { exit(withError: error) }

@@ -1,16 +1,36 @@
-// A helper process for the multi-process tests: memoizes `square(i)` for a range of `i`
-// into a store and prints how many bodies it ran.
+// A helper process for the multi-process tests: memoizes calls for a range of `i` into a
+// store and prints how many bodies it ran.
 //
-//   FlecheTestWorker STORE FIRST COUNT
+//   FlecheTestWorker STORE FIRST COUNT [square|nested]
+//
+// `square(i)` returns a small array (inline in the manifest); `nested(i)` returns a record
+// with nested arrays, part of them shared by every call, so it is destructured into objects
+// that many calls reuse (what gc must never sweep from under a writer).
 import Fleche
 import Foundation
 import Synchronization
 
+struct Nested: Codable, Equatable, Sendable {
+    var id: Int
+    var rows: [[Double]]
+    var shared: [[Int]]
+    var label: String
+
+    static func make(_ i: Int) -> Nested {
+        Nested(
+            id: i,
+            rows: (0..<4).map { row in (0..<8).map { Double(i * 100 + row * 8 + $0) } },
+            shared: (0..<3).map { row in (0..<10).map { row * 10 + $0 } },
+            label: "call \(i)")
+    }
+}
+
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let first = Int(arguments[2]), let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT\n".utf8))
+guard arguments.count >= 4, let first = Int(arguments[2]), let count = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested]\n".utf8))
     exit(2)
 }
+let mode = arguments.count > 4 ? arguments[4] : "square"
 
 let runs = Mutex(0)
 do {
@@ -19,10 +39,18 @@ do {
         runs.withLock { $0 += 1 }
         return [i, i * i, i * i * i]
     }
+    let nested = memoize("nested", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> Nested in
+        runs.withLock { $0 += 1 }
+        return Nested.make(i)
+    }
     for i in first..<(first + count) {
-        let result = try square(i)
-        guard result == [i, i * i, i * i * i] else {
-            FileHandle.standardError.write(Data("wrong result for \(i): \(result)\n".utf8))
+        let correct: Bool
+        switch mode {
+        case "nested": correct = try nested(i) == Nested.make(i)
+        default: correct = try square(i) == [i, i * i, i * i * i]
+        }
+        guard correct else {
+            FileHandle.standardError.write(Data("wrong result for \(i)\n".utf8))
             exit(1)
         }
     }

@@ -11,7 +11,7 @@ struct FileStoreTests {
         }
     }
 
-    @Test("one miss writes FORMAT, one manifest named by the key, one result object, and no temp file")
+    @Test("one miss writes FORMAT, gc.lock, one manifest named by the key, one result object, and no temp file")
     func layoutAfterOneMiss() throws {
         let directory = try TemporaryDirectory()
         let cache = try Cache(root: directory.path)
@@ -20,7 +20,7 @@ struct FileStoreTests {
         let key = try f.digest(1, "a").hex
         let resultKey = try ValueEncoder().encode((0..<100).map { 1.0 + Double($0) }).digest(using: .sha256).hex
         let split = { (hex: String) in "\(hex.prefix(2))/\(hex.dropFirst(2))" }
-        #expect(filesUnder(directory.path) == ["FORMAT", "calls/\(split(key))", "objects/\(split(resultKey))"].sorted())
+        #expect(filesUnder(directory.path) == ["FORMAT", "calls/\(split(key))", "gc.lock", "objects/\(split(resultKey))"].sorted())
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.sub("tmp")).isEmpty)
         // The manifest is readable JSON naming the function, with small arguments inline.
         let manifest = try JSON.parse(String(contentsOfFile: directory.sub("calls/\(split(key))"), encoding: .utf8))

@@ -47,7 +47,7 @@ public final class Cache: BaseCache {
     @discardableResult
     public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
         let key = record.key(using: algorithm)
-        try locks.withLock(key) {
+        func writeValuesThenManifest() throws {
             // Values first, the manifest last: a reader who sees the manifest finds its values.
             for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
             where reference.inline == nil {
@@ -58,6 +58,9 @@ public final class Cache: BaseCache {
                 try self.values.save(value, key: reference.digest)
             }
             try calls.save(record, key: key)
+        }
+        try locks.withLock(key) {
+            if let store { try store.withWriteLock(writeValuesThenManifest) } else { try writeValuesThenManifest() }
         }
         return key
     }

@@ -45,21 +45,29 @@ extension Value {
             }
         case .integers(let numbers):
             return Self.hash(algorithm, .integers) { Self.hashLittleEndian(numbers, into: &$0) }
-        case .array(let items):
+        case .array, .set, .some, .dictionary, .record:
+            return containerDigest(using: algorithm, childDigests: children.map { $0.digest(using: algorithm) })
+        }
+    }
+
+    /// The digest of a container from its children's digests (in ``children`` order), so
+    /// that a container whose children are stored apart (destructuring) digests without them.
+    /// Scalars ignore `childDigests` and digest themselves.
+    func containerDigest(using algorithm: DigestAlgorithm, childDigests: [Digest]) -> Digest {
+        switch self {
+        case .array:
             return Self.hash(algorithm, .array) { hasher in
-                for item in items { hasher.update(item.digest(using: algorithm).bytes) }
+                for digest in childDigests { hasher.update(digest.bytes) }
             }
-        case .set(let items):
+        case .set:
             return Self.hash(algorithm, .set) { hasher in
-                for digest in items.map({ $0.digest(using: algorithm) }).sorted() {
-                    hasher.update(digest.bytes)
-                }
+                for digest in childDigests.sorted() { hasher.update(digest.bytes) }
             }
-        case .some(let inner):
-            return Self.hash(algorithm, .some) { $0.update(inner.digest(using: algorithm).bytes) }
-        case .dictionary(let entries):
+        case .some:
+            return Self.hash(algorithm, .some) { $0.update(childDigests[0].bytes) }
+        case .dictionary:
             return Self.hash(algorithm, .dictionary) { hasher in
-                let pairs = entries.map { ($0.key.digest(using: algorithm), $0.value.digest(using: algorithm)) }
+                let pairs = stride(from: 0, to: childDigests.count, by: 2).map { (childDigests[$0], childDigests[$0 + 1]) }
                 for (key, value) in pairs.sorted(by: { $0.0 < $1.0 }) {
                     hasher.update(key.bytes)
                     hasher.update(value.bytes)
@@ -68,12 +76,14 @@ extension Value {
         case .record(let type, let fields):
             return Self.hash(algorithm, .record) { hasher in
                 Self.updateLengthPrefixed(type, into: &hasher)
-                let sorted = fields.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-                for field in sorted {
-                    Self.updateLengthPrefixed(field.name, into: &hasher)
-                    hasher.update(field.value.digest(using: algorithm).bytes)
+                let order = fields.indices.sorted { fields[$0].name.utf8.lexicographicallyPrecedes(fields[$1].name.utf8) }
+                for index in order {
+                    Self.updateLengthPrefixed(fields[index].name, into: &hasher)
+                    hasher.update(childDigests[index].bytes)
                 }
             }
+        default:
+            return digest(using: algorithm)
         }
     }
 

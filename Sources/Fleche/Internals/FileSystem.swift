@@ -139,6 +139,11 @@ enum FileSystem {
         throw error(path, "unlink")
     }
 
+    /// Removes a directory if it is empty; returns whether it did.
+    static func removeEmptyDirectory(_ path: String) -> Bool {
+        rmdir(path) == 0
+    }
+
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -19,34 +19,82 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
 
     var directory: String { layout.objectsDirectory }
 
-    /// Stores `value` unless an object with its digest exists; an existing object gets its
-    /// modification time refreshed, which tells a concurrent gc that it is in use again.
+    /// Stores `value` (split into objects per ``StoreFormat/destructureDepth``), children
+    /// before parents. An object that exists is not written again, but its modification time
+    /// is refreshed: that tells a concurrent gc it is in use again (docs/FORMAT.md, gc).
     public func save(_ value: Value, key: Digest) throws {
-        let target = path(of: key)
+        guard let depth = format.destructureDepth else {
+            try store(digest: key, payload: ValueCodec.encode(value), children: [])
+            return
+        }
+        var stored = Set<Digest>()
+        for piece in Destructuring(depth: depth, algorithm: algorithm).split(value)
+        where stored.insert(piece.digest).inserted {
+            try store(digest: piece.digest, payload: piece.payload, children: piece.children)
+        }
+    }
+
+    private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws {
+        let target = path(of: digest)
         if FileSystem.touch(target) || (errno != ENOENT && FileSystem.exists(target)) { return }
-        let payload = ValueCodec.encode(value)
         let bytes = ObjectFile.encode(
-            payload: payload, children: [], digestLength: algorithm.digestByteCount,
+            payload: payload, children: children, digestLength: algorithm.digestByteCount,
             compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
         try layout.writeAtomically(bytes, to: target, durable: durable)
     }
 
+    /// Loads a value, mending split-out children from their objects.
     public func load(_ key: Digest) throws -> Value {
+        try decode(key) { try self.load($0) }
+    }
+
+    /// Decodes the object `key` with `resolve` standing in for its children.
+    func decode(_ key: Digest, resolve: @escaping ValueCodec.ChildResolver) throws -> Value {
         let target = path(of: key)
         guard let bytes = try FileSystem.readFile(target) else { throw FlecheError.notFound(key: key.hex) }
+        let object: ObjectFile
+        let payload: [UInt8]
         do {
-            let object = try ObjectFile.parse(bytes)
-            return try ValueCodec.decode(try object.payload())
+            object = try ObjectFile.parse(bytes)
+            payload = try object.payload()
         } catch {
             throw FlecheError.corruptObject(key: key, path: target, reason: "\(error)")
         }
+        do {
+            return try ValueCodec.decode(payload, resolve: resolve)
+        } catch let error as FlecheError {
+            throw error
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: target, reason: "\(error)")
+        }
+    }
+
+    /// The digests of the objects that `key`'s payload refers to (its split-out children).
+    public func childDigests(of key: Digest) throws -> [Digest] {
+        guard let header = try header(key) else { throw FlecheError.notFound(key: key.hex) }
+        return header.children
+    }
+
+    /// How many stored objects refer to each object: 0 for a top-level value.
+    public func countReuses() throws -> [Digest: Int] {
+        var counts: [Digest: Int] = [:]
+        for key in try keys() {
+            counts[key, default: 0] += 0
+            for child in try header(key)?.children ?? [] { counts[child, default: 0] += 1 }
+        }
+        return counts
     }
 
     /// The header of the object for `key` (child digests, codec, sizes), read without the
     /// payload; `nil` if there is no such object.
     func header(_ key: Digest) throws -> ObjectFile? {
         let target = path(of: key)
-        guard let bytes = try FileSystem.readPrefix(target, limit: 4096) else { return nil }
+        guard var bytes = try FileSystem.readPrefix(target, limit: 4096) else { return nil }
+        if bytes.count == 4096, let length = ObjectFile.headerLength(prefix: bytes), length > bytes.count {
+            // Many children: read exactly the rest of the header, still not the payload.
+            guard let longer = try FileSystem.readPrefix(target, limit: length) else { return nil }
+            bytes = longer
+        }
         do {
             return try ObjectFile.parse(bytes, headerOnly: true)
         } catch {

@@ -12,19 +12,22 @@ public final class FileStore: Sendable {
     /// The call manifests.
     public let calls: FileCallStorage
     let layout: StoreLayout
+    let lock: StoreLock
 
     /// Opens the store at `root`, creating it with `format` if there is none.
     ///
     /// - Parameters:
     ///   - create: when false, a missing store is an error instead of being created.
     ///   - algorithm: when given, the store must use it (a new store is created with it).
+    ///   - compressionLevel, inlineLimit, destructureDepth: settings of a new store (an
+    ///     existing store keeps those in its `FORMAT`).
     ///   - durable: `fsync` every file before its rename, so a power loss cannot leave an
     ///     empty file in place (a killed process never can); slower.
     /// - Throws: ``FlecheError/unknownFormat(path:reason:)`` for a directory that is not a
     ///   store this build can open.
     public init(
         root: String, create: Bool = true, algorithm: DigestAlgorithm? = nil,
-        compressionLevel: Int = 1, inlineLimit: Int = 256, durable: Bool = false
+        compressionLevel: Int = 1, inlineLimit: Int = 256, destructureDepth: Int? = 1, durable: Bool = false
     ) throws {
         let root = Self.absolute(root)
         let layout = StoreLayout(root: root)
@@ -36,7 +39,8 @@ public final class FileStore: Sendable {
                 throw FlecheError.unknownFormat(path: root, reason: "no store here (create one with `fleche init \(root)`)")
             }
             format = StoreFormat(
-                algorithm: algorithm ?? .sha256, compressionLevel: compressionLevel, inlineLimit: inlineLimit)
+                algorithm: algorithm ?? .sha256, compressionLevel: compressionLevel, inlineLimit: inlineLimit,
+                destructureDepth: destructureDepth)
             format = try Self.create(layout, format: format)
         }
         if let algorithm, algorithm != format.algorithm {
@@ -46,6 +50,7 @@ public final class FileStore: Sendable {
         self.root = root
         self.format = format
         self.layout = layout
+        self.lock = StoreLock(path: layout.lockPath)
         self.objects = FileObjectStorage(layout: layout, format: format, durable: durable)
         self.calls = FileCallStorage(layout: layout, algorithm: format.algorithm, durable: durable)
     }
@@ -80,7 +85,7 @@ public final class FileStore: Sendable {
     /// once agree: `FORMAT` is linked into place only if absent, and the loser reads the
     /// winner's.
     private static func create(_ layout: StoreLayout, format: StoreFormat) throws -> StoreFormat {
-        let known: Set<String> = ["objects", "calls", "tmp", "FORMAT"]
+        let known: Set<String> = ["objects", "calls", "tmp", "FORMAT", "gc.lock", "lost+found"]
         if let entries = try FileSystem.entries(layout.root), entries.contains(where: { !known.contains($0) && !$0.hasPrefix(".") }) {
             throw FlecheError.unknownFormat(
                 path: layout.root, reason: "the directory is not empty and has no FORMAT file; choose an empty or new directory")
@@ -88,6 +93,8 @@ public final class FileStore: Sendable {
         for directory in [layout.root, layout.objectsDirectory, layout.callsDirectory, layout.tmpDirectory] {
             try FileSystem.makeDirectories(directory)
         }
+        let lockDescriptor = open(layout.lockPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        if lockDescriptor >= 0 { close(lockDescriptor) }
         let temporary = layout.temporaryPath()
         try format.json.serializedBytes(pretty: true).withUnsafeBytes {
             try FileSystem.writeNewFile(temporary, parts: [$0], durable: true)
@@ -95,6 +102,13 @@ public final class FileStore: Sendable {
         defer { _ = try? FileSystem.removeFile(temporary) }
         if try FileSystem.linkIfAbsent(temporary, to: layout.formatPath) { return format }
         return try readFormat(layout) ?? format
+    }
+}
+
+extension FileStore {
+    /// Runs one save (values, then the manifest) under the store's shared lock.
+    func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
+        try lock.withShared(body)
     }
 }
 

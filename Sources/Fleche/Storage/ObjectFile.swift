@@ -63,6 +63,18 @@ struct ObjectFile {
         #endif
     }
 
+    /// How many leading bytes of the file hold the whole header, from a prefix that holds at
+    /// least the fixed part and the child count; `nil` if the prefix is too short to tell.
+    static func headerLength(prefix bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw)
+            guard (try? reader.readBytes(6)) != nil, raw.count >= 6 else { return nil }
+            let digestLength = Int(raw[5])
+            guard let count = try? reader.readCount(unbounded: true) else { return nil }
+            return reader.offset + count * digestLength + 19 + 8
+        }
+    }
+
     /// Parses the header; `bytes` may be only a prefix of the file when `headerOnly`.
     static func parse(_ bytes: [UInt8], headerOnly: Bool = false) throws -> ObjectFile {
         try bytes.withUnsafeBytes { (raw) throws -> ObjectFile in

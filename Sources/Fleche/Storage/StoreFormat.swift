@@ -1,7 +1,8 @@
 /// The store-wide settings in `<store>/FORMAT`, written once when the store is created.
 ///
 /// ```json
-/// {"fleche_store": 1, "digest": "sha256", "compression": "zlib", "compression_level": 1, "inline_limit": 256}
+/// {"fleche_store": 1, "digest": "sha256", "compression": "zlib", "compression_level": 1,
+///  "inline_limit": 256, "destructure_depth": 1}
 /// ```
 public struct StoreFormat: Sendable, Equatable {
     /// The store layout version this build reads and writes.
@@ -15,12 +16,19 @@ public struct StoreFormat: Sendable, Equatable {
     /// manifest instead of as objects. 256 bytes keeps a typical scalar-argument call at
     /// one file (the manifest) while a manifest stays a few hundred bytes, one disk block.
     public var inlineLimit: Int
+    /// Containers at least this deep are stored as objects of their own (see
+    /// ``Destructuring``); `nil` stores every value as one object.
+    public var destructureDepth: Int?
 
-    public init(algorithm: DigestAlgorithm = .sha256, compressionLevel: Int = 1, inlineLimit: Int = 256) {
+    public init(
+        algorithm: DigestAlgorithm = .sha256, compressionLevel: Int = 1, inlineLimit: Int = 256,
+        destructureDepth: Int? = 1
+    ) {
         self.version = Self.currentVersion
         self.algorithm = algorithm
         self.compressionLevel = compressionLevel
         self.inlineLimit = inlineLimit
+        self.destructureDepth = destructureDepth
     }
 
     var json: JSON {
@@ -30,6 +38,7 @@ public struct StoreFormat: Sendable, Equatable {
             ("compression", .string(compressionLevel > 0 ? "zlib" : "none")),
             ("compression_level", .int(Int64(compressionLevel))),
             ("inline_limit", .int(Int64(inlineLimit))),
+            ("destructure_depth", destructureDepth.map { .int(Int64($0)) } ?? .null),
         ])
     }
 
@@ -48,5 +57,6 @@ public struct StoreFormat: Sendable, Equatable {
         self.algorithm = algorithm
         self.compressionLevel = Int(json["compression_level"]?.int64Value ?? 1)
         self.inlineLimit = Int(json["inline_limit"]?.int64Value ?? 256)
+        self.destructureDepth = json["destructure_depth"]?.int64Value.map(Int.init)
     }
 }

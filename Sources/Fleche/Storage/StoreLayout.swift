@@ -9,6 +9,8 @@ import Synchronization
 /// <root>/objects/ab/cd…  value objects (ObjectFile), named by digest: 2 hex chars, then the rest
 /// <root>/calls/ab/cd…    call manifests (CallManifest), named by lookup key
 /// <root>/tmp/            in-flight writes; never read
+/// <root>/gc.lock         shared by writers during a save, exclusive for gc's mark
+/// <root>/lost+found/     what `fleche verify --repair` moved aside
 /// ```
 struct StoreLayout: Sendable {
     let root: String
@@ -17,6 +19,8 @@ struct StoreLayout: Sendable {
     var objectsDirectory: String { root + "/objects" }
     var callsDirectory: String { root + "/calls" }
     var tmpDirectory: String { root + "/tmp" }
+    var lockPath: String { root + "/gc.lock" }
+    var lostAndFoundDirectory: String { root + "/lost+found" }
 
     func objectPath(_ key: Digest) -> String { Self.shardedPath(objectsDirectory, key) }
     func callPath(_ key: Digest) -> String { Self.shardedPath(callsDirectory, key) }

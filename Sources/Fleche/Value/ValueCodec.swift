@@ -10,7 +10,12 @@ public enum ValueCodec {
         case null = 0, `false` = 1, `true` = 2, int = 3, float = 4, string = 5, bytes = 6, date = 7
         case array = 8, dictionary = 9, record = 10, set = 11, some = 12, doubles = 13, integers = 14
         case digest = 15
+        /// A child stored as its own object (destructuring); only inside object payloads.
+        case childReference = 16
     }
+
+    /// Resolves a child reference while decoding: loads the child, or stands in for it.
+    public typealias ChildResolver = (Digest) throws -> Value
 
     /// The deepest nesting the decoder accepts, so that a corrupt or hostile payload cannot
     /// exhaust the stack.
@@ -23,19 +28,29 @@ public enum ValueCodec {
         return writer.bytes
     }
 
-    /// Decodes one value that must span all of `bytes`.
+    /// Encodes a container whose direct children at the positions where `childReferences`
+    /// holds a digest are stored apart: they are written as references (tag 16).
+    static func encode(_ value: Value, childReferences: [Digest?]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(value, childReferences: childReferences)
+        return writer.bytes
+    }
+
+    /// Decodes one value that must span all of `bytes`; child references are passed to
+    /// `resolve` (by default they are an error: plain payloads have none).
     ///
-    /// - Throws: ``CodecError`` naming the offset of the first inconsistency.
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Value {
-        var reader = ByteReader(bytes)
+    /// - Throws: ``CodecError`` naming the offset of the first inconsistency, or what
+    ///   `resolve` throws.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, resolve: ChildResolver? = nil) throws -> Value {
+        var reader = ByteReader(bytes, resolve: resolve)
         let value = try reader.readValue(depth: 0)
         guard reader.isAtEnd else { throw CodecError(offset: reader.offset, reason: "trailing bytes after the value") }
         return value
     }
 
     /// Decodes one value that must span all of `bytes`.
-    public static func decode(_ bytes: [UInt8]) throws -> Value {
-        try bytes.withUnsafeBytes { (buffer) throws -> Value in try decode(buffer) }
+    public static func decode(_ bytes: [UInt8], resolve: ChildResolver? = nil) throws -> Value {
+        try bytes.withUnsafeBytes { (buffer) throws -> Value in try decode(buffer, resolve: resolve) }
     }
 }
 
@@ -89,7 +104,28 @@ struct ByteWriter {
         withUnsafeBytes(of: number.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// Writes a container with the children at positions `childReferences[i] != nil`
+    /// (in ``Value/children`` order) as references.
+    mutating func write(_ value: Value, childReferences: [Digest?]) {
+        var index = 0
+        writeContainer(value) { writer, child in
+            if let reference = childReferences[index] {
+                writer.writeTag(.childReference)
+                writer.bytes.append(UInt8(reference.bytes.count))
+                writer.bytes.append(contentsOf: reference.bytes)
+            } else {
+                writer.write(child)
+            }
+            index += 1
+        }
+    }
+
     mutating func write(_ value: Value) {
+        writeContainer(value) { writer, child in writer.write(child) }
+    }
+
+    /// Writes `value`, handing each direct child of a container to `child`.
+    private mutating func writeContainer(_ value: Value, child: (inout ByteWriter, Value) -> Void) {
         switch value {
         case .null: writeTag(.null)
         case .bool(let flag): writeTag(flag ? .true : .false)
@@ -112,17 +148,17 @@ struct ByteWriter {
         case .array(let items):
             writeTag(.array)
             writeCount(items.count)
-            for item in items { write(item) }
+            for item in items { child(&self, item) }
         case .set(let items):
             writeTag(.set)
             writeCount(items.count)
-            for item in items { write(item) }
+            for item in items { child(&self, item) }
         case .dictionary(let entries):
             writeTag(.dictionary)
             writeCount(entries.count)
             for entry in entries {
-                write(entry.key)
-                write(entry.value)
+                child(&self, entry.key)
+                child(&self, entry.value)
             }
         case .record(let type, let fields):
             writeTag(.record)
@@ -130,11 +166,11 @@ struct ByteWriter {
             writeCount(fields.count)
             for field in fields {
                 writeString(field.name)
-                write(field.value)
+                child(&self, field.value)
             }
         case .some(let inner):
             writeTag(.some)
-            write(inner)
+            child(&self, inner)
         case .doubles(let numbers):
             writeTag(.doubles)
             writeCount(numbers.count)
@@ -163,9 +199,13 @@ struct ByteWriter {
 
 struct ByteReader {
     let buffer: UnsafeRawBufferPointer
+    let resolve: ValueCodec.ChildResolver?
     private(set) var offset = 0
 
-    init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+    init(_ buffer: UnsafeRawBufferPointer, resolve: ValueCodec.ChildResolver? = nil) {
+        self.buffer = buffer
+        self.resolve = resolve
+    }
 
     var isAtEnd: Bool { offset >= buffer.count }
     var remaining: Int { buffer.count - offset }
@@ -286,10 +326,13 @@ struct ByteReader {
             let count = try readCount()
             let raw = try readBytes(count &* 8)
             return .integers(Self.copyLittleEndian(raw, count: count, as: Int64.self))
-        case .digest:
+        case .digest, .childReference:
             let count = Int(try readByte())
             guard count == 16 || count == 32 else { throw error("digest of \(count) bytes") }
-            return .digest(Digest(bytes: Array(try readBytes(count))))
+            let digest = Digest(bytes: Array(try readBytes(count)))
+            if tag == .digest { return .digest(digest) }
+            guard let resolve else { throw error("child reference outside an object payload") }
+            return try resolve(digest)
         }
     }
 }

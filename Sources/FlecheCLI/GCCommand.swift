@@ -1,0 +1,109 @@
+import ArgumentParser
+import Fleche
+import Foundation
+
+struct GCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove value objects no call refers to.",
+        discussion: """
+            Objects younger than the grace period (default 1h, judged by the later of mtime and \
+            ctime) are kept, so values being written right now and files just copied in by rsync \
+            are safe. Safe to run while other processes use the store.
+            """)
+
+    @Flag(name: .long, help: "List what would be removed and the bytes it would free, without removing anything.")
+    var dryRun = false
+
+    @Option(name: .long, help: "Grace period: 'now', or seconds, or a number with s, m, h or d (default 1h).")
+    var prune: String = "1h"
+
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let (store, _) = try options.open()
+        let grace = try Self.seconds(prune)
+        let showProgress = isatty(STDERR_FILENO) == 1 && !options.json
+        let progress: @Sendable (String, Int, Int) -> Void = { phase, done, total in
+            guard total >= 10_000 || phase == "done" else { return }
+            let percent = total == 0 ? 100 : done * 100 / total
+            let line = phase == "done" ? "\r\u{1B}[K" : "\r\(phase) \(done)/\(total) (\(percent)%)"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        let collector = GarbageCollector(
+            store: store, gracePeriod: grace, dryRun: dryRun, progress: showProgress ? progress : nil)
+        let report = try collector.run()
+        if options.json {
+            let removed: [JSON] = report.removed.map { .string($0.hex) }
+            let members: [(String, JSON)] = [
+                ("dry_run", .bool(dryRun)),
+                ("objects", .int(Int64(report.totalObjects))),
+                ("reachable", .int(Int64(report.reachableObjects))),
+                ("removed", .array(removed)),
+                ("freed_bytes", .int(Int64(report.freedBytes))),
+                ("kept_young", .int(Int64(report.keptYoung))),
+                ("removed_temporary_files", .int(Int64(report.removedTemporaryFiles))),
+            ]
+            printJSON(.object(members))
+            return
+        }
+        if dryRun {
+            report.removed.forEach { print("would remove \($0.hex)") }
+            print("would remove \(report.removed.count) of \(report.totalObjects) objects, freeing \(byteCount(report.freedBytes)) (\(report.keptYoung) unreachable but younger than the grace period)")
+        } else {
+            print("removed \(report.removed.count) of \(report.totalObjects) objects, freed \(byteCount(report.freedBytes)); \(report.reachableObjects) reachable, \(report.keptYoung) kept for the grace period, \(report.removedTemporaryFiles) stale temp files removed")
+        }
+    }
+
+    /// Parses `now`, `90`, `30s`, `15m`, `2h`, `7d`.
+    static func seconds(_ text: String) throws -> Double {
+        if text == "now" { return 0 }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = Substring(text)
+        var scale = 1.0
+        if let last = text.last, let unit = units[last] {
+            number = number.dropLast()
+            scale = unit
+        }
+        guard let value = Double(number), value >= 0 else {
+            throw CLIError("invalid --prune '\(text)': use now, seconds, or a number with s, m, h or d (e.g. 2h)")
+        }
+        return value * scale
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every manifest and object; exit 1 if anything is wrong.")
+
+    @Flag(name: .long, help: "Move corrupt objects and manifests to <store>/lost+found/ so the next call recomputes them.")
+    var repair = false
+
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let (store, _) = try options.open()
+        let report = try StoreVerifier(store: store, repair: repair).run()
+        if options.json {
+            let problems: [JSON] = report.problems.map { problem in
+                .object([
+                    ("kind", .string(problem.kind.rawValue)), ("key", .string(problem.key.hex)),
+                    ("path", .string(problem.path)), ("detail", .string(problem.detail)),
+                ])
+            }
+            let members: [(String, JSON)] = [
+                ("calls", .int(Int64(report.checkedCalls))),
+                ("objects", .int(Int64(report.checkedObjects))),
+                ("problems", .array(problems)),
+                ("moved", .array(report.moved.map(JSON.string))),
+            ]
+            printJSON(.object(members))
+        } else {
+            report.problems.forEach { print($0) }
+            report.moved.forEach { print("moved to \($0)") }
+            print("checked \(report.checkedCalls) calls and \(report.checkedObjects) objects: \(report.problems.count) problem(s)")
+        }
+        if !report.isClean && !repair { throw ExitCode(1) }
+    }
+}

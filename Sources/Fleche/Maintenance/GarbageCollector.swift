@@ -71,13 +71,14 @@ public struct GarbageCollector: Sendable {
         let keys = try objects.keys()
         report.totalObjects = keys.count
         var candidates: [Candidate] = []
+        var young: [Digest] = []
         for (index, key) in keys.enumerated() {
             if index % 1024 == 0 { progress?("scan", index, keys.count) }
             guard let info = FileSystem.info(objects.path(of: key)), info.isRegular else { continue }
             if max(info.modified, info.changed) <= cutoff {
                 candidates.append(Candidate(key: key, modified: info.modified, allocated: info.allocated))
             } else {
-                report.keptYoung += 1
+                young.append(key)
             }
         }
 
@@ -92,6 +93,7 @@ public struct GarbageCollector: Sendable {
             return marking.reachable
         }
         report.reachableObjects = reachable.count
+        report.keptYoung = young.count { !reachable.contains($0) }
 
         // 3. Sweep.
         let garbage = candidates.filter { !reachable.contains($0.key) }
@@ -104,7 +106,7 @@ public struct GarbageCollector: Sendable {
                 report.removed.append(candidate.key)
                 report.freedBytes += candidate.allocated
             } else {
-                report.keptYoung += 1
+                report.keptYoung += 1  // re-saved by a writer while gc ran
             }
         }
         if !dryRun { report.removedDirectories = try removeEmptyShards() }

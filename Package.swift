@@ -42,9 +42,13 @@ let package = Package(
         ),
         .executableTarget(name: "FlecheDemo", dependencies: ["Fleche"]),
         .executableTarget(name: "FlecheTestWorker", dependencies: ["Fleche"]),
+        .executableTarget(name: "FixtureGen"),
+        .plugin(name: "DigestFixtures", capability: .buildTool(), dependencies: ["FixtureGen"]),
         .testTarget(
             name: "FlecheTests",
-            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker"]
+            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker"],
+            resources: [.copy("Fixtures")],
+            plugins: ["DigestFixtures"]
         ),
     ]
 )

@@ -11,7 +11,7 @@ struct FlecheCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ListCommand.self, ShowCommand.self, CatCommand.self, QueryCommand.self,
             ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, GCCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, FixturesCommand.self,
         ])
 
     /// Library errors are user errors: one line on stderr, exit status 1, no stack trace.

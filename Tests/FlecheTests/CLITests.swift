@@ -78,3 +78,43 @@ struct CLITests {
         #expect(ambiguous != nil, "300 keys should share a 4-character prefix")
     }
 }
+
+@Suite("fleche fixtures update")
+struct FixturesCommandTests {
+    /// A copy of the package's Fixtures folder in a temp directory.
+    func fixturesCopy() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures")
+        try FileManager.default.removeItem(atPath: directory.path)
+        try FileManager.default.copyItem(atPath: source.path, toPath: directory.path)
+        return directory
+    }
+
+    @Test("fills new cases, refuses to change a recorded digest unless --bump-format")
+    func refusesOverwrite() throws {
+        let fixtures = try fixturesCopy()
+        let fleche = try builtProduct("fleche")
+        let file = fixtures.sub("digests/scalars.json")
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(try run(fleche, ["fixtures", "update", fixtures.path]).stdout.contains("filled 0"))
+
+        // A new case gets its digests.
+        try Data(#"{"calls": [{"name": "new-call", "call": {"name": "h", "arguments": [["x", 1]]}}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: fixtures.sub("digests/new.json")))
+        #expect(try run(fleche, ["fixtures", "update", fixtures.path]).stdout.contains("filled 2"))
+        let added = try JSON.parse(String(contentsOfFile: fixtures.sub("digests/new.json"), encoding: .utf8))
+        #expect(added["calls"]?.arrayValue?.first?["sha256"]?.stringValue?.count == 64)
+
+        // A recorded digest that differs is a format change: refused, file untouched.
+        let tampered = original.replacingOccurrences(of: "\"sha256\": \"", with: "\"sha256\": \"0", options: [], range: original.range(of: "\"sha256\": \""))
+        try tampered.write(toFile: file, atomically: true, encoding: .utf8)
+        let refused = try run(fleche, ["fixtures", "update", fixtures.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("--bump-format"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == tampered)
+        let bumped = try run(fleche, ["fixtures", "update", fixtures.path, "--bump-format"])
+        #expect(bumped.status == 0)
+        #expect(try JSON.parse(String(contentsOfFile: file, encoding: .utf8)) == JSON.parse(original))
+    }
+}

@@ -32,5 +32,15 @@ demo: build
 test: deps
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 
+# Side by side with the reference library (installed from PyPI into .build-bench/venv).
+BENCH_N ?= 10000
+BENCH_REPS ?= 5
+bench: deps
+	$(SWIFT) build -c release --product FlecheBenchmarks
+	@test -x .build-bench/venv/bin/python || python3 -m venv .build-bench/venv
+	@.build-bench/venv/bin/python -c "import fleche" 2>/dev/null || .build-bench/venv/bin/pip install -q "fleche==0.22.2"
+	python3 Benchmarks/compare.py --fleche $$($(SWIFT) build -c release --show-bin-path)/FlecheBenchmarks \
+		--python .build-bench/venv/bin/python --n $(BENCH_N) --reps $(BENCH_REPS)
+
 clean:
 	rm -rf .build

@@ -43,6 +43,11 @@ let package = Package(
         .executableTarget(name: "FlecheDemo", dependencies: ["Fleche"]),
         .executableTarget(name: "FlecheTestWorker", dependencies: ["Fleche"]),
         .executableTarget(name: "FixtureGen"),
+        .executableTarget(
+            name: "FlecheBenchmarks",
+            dependencies: ["Fleche", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/FlecheBenchmarks"
+        ),
         .plugin(name: "DigestFixtures", capability: .buildTool(), dependencies: ["FixtureGen"]),
         .testTarget(
             name: "FlecheTests",

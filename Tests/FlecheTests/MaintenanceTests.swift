@@ -128,6 +128,18 @@ struct MaintenanceTests {
         #expect(try cache.gc(gracePeriod: 0).removed.isEmpty)
     }
 
+    @Test("gc stops, removing nothing, when a manifest cannot be read")
+    func corruptManifestStopsGC() throws {
+        let (directory, store, cache) = try store()
+        defer { withExtendedLifetime(directory) {} }
+        let f = mk(cache)
+        for i in 0..<4 { _ = try f(i) }
+        try cache.evict(f.digest(0))
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: store.calls.path(of: try f.digest(1))))
+        #expect(throws: FlecheError.self) { try cache.gc(gracePeriod: 0) }
+        #expect(try store.objects.keys().count == 12)
+    }
+
     // MARK: verify
 
     func damagedStore() throws -> (TemporaryDirectory, FileStore, Cache, Memoized<Int, Value>) {

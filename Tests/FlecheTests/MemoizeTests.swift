@@ -194,3 +194,21 @@ struct MemoizeTests {
         #expect(try old(1) == "s1")
     }
 }
+
+@Suite("Memoized keys")
+struct MemoizedKeyTests {
+    @Test("a memoized function's key is the call key of docs/FORMAT.md, for both algorithms", arguments: DigestAlgorithm.allCases)
+    func keyMatchesCallKey(algorithm: DigestAlgorithm) throws {
+        let cache = try Cache(values: MemoryValueStorage(algorithm: algorithm), calls: MemoryCallStorage(algorithm: algorithm))
+        let f = memoize("f", module: "M", version: "3", arguments: ["i", "s"], cache: cache) { (i: Int, s: String) -> Int in i }
+        for (i, s) in [(1, "a"), (2, "b"), (1, "b")] {
+            let expected = Call(
+                name: "f", module: "M", version: "3",
+                arguments: [.init(name: "i", value: .int(Int128(i))), .init(name: "s", value: .string(s))]
+            ).key(using: algorithm)
+            #expect(try f.digest(i, s) == expected)
+            _ = try f(i, s)
+            #expect(try cache.contains(expected))
+        }
+    }
+}

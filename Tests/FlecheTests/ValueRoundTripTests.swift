@@ -184,5 +184,12 @@ struct ValueRoundTripTests {
         for bad in ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"open", "1 2", "{\"a\":1,}"] {
             #expect(throws: JSONParseError.self) { try JSON.parse(bad) }
         }
+        // Reading selected members still checks the syntax of the skipped ones.
+        let text = #"{"skip": {"x": [1, "a\"b", null, {"y": -2.5e3}]}, "keep": [1, 2], "also": true}"#
+        let kept = try Array(text.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) }
+        #expect(kept == ["keep": .array([.int(1), .int(2)])])
+        for bad in [#"{"skip": [1,, 2], "keep": 1}"#, #"{"skip": {"x" 1}, "keep": 1}"#, #"{"skip": "open, "keep": 1}"#, #"{"keep": 1} x"#] {
+            #expect(throws: JSONParseError.self) { try Array(bad.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } }
+        }
     }
 }

@@ -12,6 +12,9 @@ public protocol BaseCache: AnyObject, Sendable {
     @discardableResult func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest
     /// The call stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
     func load(_ key: Digest) throws -> LazyCall
+    /// The result value of the call `key`; ``FlecheError/notFound(key:)`` if the call, its
+    /// result or the result's object is missing. The hit path of memoized functions.
+    func loadResult(_ key: Digest) throws -> Value
     /// The value stored under `key`, wherever it is (an object or inline in a record).
     func loadValue(_ key: Digest) throws -> Value
     /// The value object `key` only: what a record that does not inline a value refers to.
@@ -29,6 +32,10 @@ public protocol BaseCache: AnyObject, Sendable {
 // MARK: - Keys as typed by users
 
 extension BaseCache {
+    public func loadResult(_ key: Digest) throws -> Value {
+        try load(key).resultValue()
+    }
+
     /// Stores a call (its argument and result values, then its record); returns its key.
     @discardableResult
     public func save(_ call: Call) throws -> Digest {

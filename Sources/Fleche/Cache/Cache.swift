@@ -71,6 +71,11 @@ public final class Cache: BaseCache {
 
     public func loadObject(_ key: Digest) throws -> Value { try values.load(key) }
 
+    public func loadResult(_ key: Digest) throws -> Value {
+        guard let reference = try calls.resultReference(key) else { throw FlecheError.notFound(key: key.hex) }
+        return try reference.inline ?? values.load(reference.digest)
+    }
+
     /// Loads a value object; a value that only lives inline in some manifest is found by
     /// scanning the manifests (slow, but such values are small and rarely asked for alone).
     public func loadValue(_ key: Digest) throws -> Value {

@@ -27,24 +27,34 @@ enum FileSystem {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw error(path, "stat") }
-        var size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while true {
-            if done == size {
-                // The file may have grown since fstat (it never should: objects are immutable).
-                size += 4096
-                bytes.append(contentsOf: repeatElement(0, count: 4096))
+        // Uninitialised capacity: zero-filling a 16 MiB buffer first costs as much as a copy.
+        // One byte more than the size tells whether the file grew (objects never should).
+        let size = Int(info.st_size)
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                let count = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if count == 0 { return }
+                initialized += count
             }
-            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw error(path, "read")
-            }
-            if count == 0 { break }
-            done += count
         }
-        bytes.removeLast(bytes.count - done)
+        if failure != 0 { throw FlecheError.io(path: path, operation: "read", errno: failure) }
+        if bytes.count > size {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count < 0 { throw error(path, "read") }
+                if count == 0 { break }
+                bytes.append(contentsOf: chunk[0..<count])
+            }
+        }
         return bytes
     }
 

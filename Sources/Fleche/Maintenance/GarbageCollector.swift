@@ -126,19 +126,22 @@ public struct GarbageCollector: Sendable {
     /// ctime). Manifests are never modified in place, so nothing else can have changed.
     private func mark(_ marking: inout Marking, changedSince: Double?) throws {
         var pending: [Digest] = []
-        let calls = try store.calls.keys()
-        for (index, key) in calls.enumerated() {
-            if index % 1024 == 0 { progress?("mark", index, calls.count) }
+        var toRead: [Digest] = []
+        for key in try store.calls.keys() {
             if let changedSince, marking.seen.contains(key) {
                 guard let info = FileSystem.info(store.calls.path(of: key)),
                       max(info.modified, info.changed) >= changedSince else { continue }
             }
+            toRead.append(key)
+        }
+        progress?("mark", 0, toRead.count)
+        for (key, result) in store.calls.loadAll(toRead) {
             marking.seen.insert(key)
             let record: CallRecord
-            do {
-                record = try store.calls.load(key)
-            } catch let error as FlecheError where error.isMiss {
-                continue
+            switch result {
+            case .success(let loaded): record = loaded
+            case .failure(let error as FlecheError) where error.isMiss: continue
+            case .failure(let error): throw error  // a manifest gc cannot read: stop
             }
             for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
             where reference.inline == nil && marking.reachable.insert(reference.digest).inserted {

@@ -39,6 +39,14 @@ struct MemoizationCore: Sendable {
     let identity: FunctionIdentity
     let cache: (any BaseCache)?
     let collectors: [any MetadataCollector]
+    let keyHasher: CallKeyHasher
+
+    init(identity: FunctionIdentity, cache: (any BaseCache)?, collectors: [any MetadataCollector]) {
+        self.identity = identity
+        self.cache = cache
+        self.collectors = collectors
+        self.keyHasher = CallKeyHasher(identity: identity)
+    }
 
     /// A call ready to be looked up and, on a miss, stored.
     struct Prepared {
@@ -73,7 +81,9 @@ struct MemoizationCore: Sendable {
         for (argument, reference) in zip(arguments, record.arguments) where reference.value.inline == nil {
             values[reference.value.digest] = argument.value
         }
-        return Prepared(cache: cache, key: record.key(using: cache.algorithm), record: record, values: values)
+        let key = keyHasher.key(
+            arguments: record.arguments.map { ($0.name, $0.value.digest) }, algorithm: cache.algorithm)
+        return Prepared(cache: cache, key: key, record: record, values: values)
     }
 
     /// Encodes the arguments and prepares the call, or returns `nil` (after a warning) when
@@ -110,7 +120,7 @@ struct MemoizationCore: Sendable {
     func lookup<R: Decodable>(_ prepared: Prepared, as type: R.Type) throws -> R? {
         let value: Value
         do {
-            value = try prepared.cache.load(prepared.key).resultValue()
+            value = try prepared.cache.loadResult(prepared.key)
         } catch let error as FlecheError where error.isMiss {
             return nil
         }

@@ -41,6 +41,31 @@ enum CallManifest {
         let reason: String
     }
 
+    /// Reads only the result reference of a manifest (the hit path): the other members are
+    /// syntax-checked but not built.
+    static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
+        let members: [String: JSON]
+        do {
+            members = try bytes.withUnsafeBytes { try JSON.parseMembers($0, keep: ["fleche_call", "result"]) }
+        } catch {
+            throw Invalid(reason: "\(error)")
+        }
+        guard let format = members["fleche_call"]?.int64Value else { throw Invalid(reason: "no 'fleche_call' version") }
+        guard format == version else {
+            throw Invalid(reason: "manifest version \(format); this build reads version \(version)")
+        }
+        guard let result = members["result"], !result.isNull else { return nil }
+        guard let hex = result["digest"]?.stringValue, let digest = Digest(hex: hex) else {
+            throw Invalid(reason: "result has no valid 'digest'")
+        }
+        guard let inline = result["value"] else { return ValueReference(digest: digest) }
+        do {
+            return ValueReference(digest: digest, inline: try Value(jsonForm: inline))
+        } catch {
+            throw Invalid(reason: "result has an invalid inline value: \(error)")
+        }
+    }
+
     static func decode(_ bytes: [UInt8]) throws -> CallRecord {
         let document: JSON
         do {

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Call manifests under `<store>/calls/`, one small JSON file per lookup key.
 public final class FileCallStorage: CallStorage, ShardedFileStorage {
     public let algorithm: DigestAlgorithm
@@ -19,6 +22,46 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// (there is no window in which the key is missing).
     public func save(_ record: CallRecord, key: Digest) throws {
         try layout.writeAtomically(CallManifest.encode(record), to: path(of: key), durable: durable)
+    }
+
+    /// Reads only the result member of the manifest: what a memoized call needs on a hit.
+    public func resultReference(_ key: Digest) throws -> ValueReference? {
+        let target = path(of: key)
+        guard let bytes = try FileSystem.readFile(target) else { throw FlecheError.notFound(key: key.hex) }
+        do {
+            return try CallManifest.decodeResult(bytes)
+        } catch let invalid as CallManifest.Invalid {
+            throw FlecheError.corruptManifest(key: key, path: target, reason: invalid.reason)
+        }
+    }
+
+    /// Every readable record, read on all cores (a query over many calls is bound by reading
+    /// and parsing one small file each); unreadable ones are skipped with a warning.
+    public func records() throws -> [(key: Digest, record: CallRecord)] {
+        var out: [(key: Digest, record: CallRecord)] = []
+        for (key, result) in try loadAll(keys()) {
+            switch result {
+            case .success(let record): out.append((key, record))
+            case .failure(let error as FlecheError) where error.isMiss: continue
+            case .failure(let error):
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+            }
+        }
+        return out
+    }
+
+    /// Loads `keys` in parallel, in order, each as a success or its error.
+    func loadAll(_ keys: [Digest]) -> [(Digest, Result<CallRecord, any Error>)] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 256))
+        guard workers > 1 else { return keys.map { key in (key, Result { try load(key) }) } }
+        let results = Mutex([[(Digest, Result<CallRecord, any Error>)]](repeating: [], count: workers))
+        let chunk = (keys.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let slice = keys[min(keys.count, worker * chunk)..<min(keys.count, (worker + 1) * chunk)]
+            let loaded = slice.map { key in (key, Result { try load(key) }) }
+            results.withLock { $0[worker] = loaded }
+        }
+        return results.withLock { $0.flatMap { $0 } }
     }
 
     public func load(_ key: Digest) throws -> CallRecord {

@@ -28,7 +28,7 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
             return
         }
         var stored = Set<Digest>()
-        for piece in Destructuring(depth: depth, algorithm: algorithm).split(value)
+        for piece in Destructuring(depth: depth, algorithm: algorithm).split(value, digest: key)
         where stored.insert(piece.digest).inserted {
             try store(digest: piece.digest, payload: piece.payload, children: piece.children)
         }
@@ -37,10 +37,10 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws {
         let target = path(of: digest)
         if FileSystem.touch(target) || (errno != ENOENT && FileSystem.exists(target)) { return }
-        let bytes = ObjectFile.encode(
+        let (header, body) = ObjectFile.encodeParts(
             payload: payload, children: children, digestLength: algorithm.digestByteCount,
             compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
-        try layout.writeAtomically(bytes, to: target, durable: durable)
+        try layout.writeAtomically([header, body], to: target, durable: durable)
     }
 
     /// Loads a value, mending split-out children from their objects.
@@ -52,16 +52,9 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     func decode(_ key: Digest, resolve: @escaping ValueCodec.ChildResolver) throws -> Value {
         let target = path(of: key)
         guard let bytes = try FileSystem.readFile(target) else { throw FlecheError.notFound(key: key.hex) }
-        let object: ObjectFile
-        let payload: [UInt8]
         do {
-            object = try ObjectFile.parse(bytes)
-            payload = try object.payload()
-        } catch {
-            throw FlecheError.corruptObject(key: key, path: target, reason: "\(error)")
-        }
-        do {
-            return try ValueCodec.decode(payload, resolve: resolve)
+            let object = try ObjectFile.parse(bytes)
+            return try object.withPayload { try ValueCodec.decode($0, resolve: resolve) }
         } catch let error as FlecheError {
             throw error
         } catch {

@@ -45,9 +45,16 @@ public protocol CallStorage: KeyedStorage {
     func load(_ key: Digest) throws -> CallRecord
     /// Every readable record; unreadable ones are skipped with a warning.
     func records() throws -> [(key: Digest, record: CallRecord)]
+    /// The result reference of the record `key` (`nil` for a call without a result);
+    /// ``FlecheError/notFound(key:)`` if there is no such record.
+    func resultReference(_ key: Digest) throws -> ValueReference?
 }
 
 extension CallStorage {
+    public func resultReference(_ key: Digest) throws -> ValueReference? {
+        try load(key).result
+    }
+
     public func records() throws -> [(key: Digest, record: CallRecord)] {
         var out: [(key: Digest, record: CallRecord)] = []
         for key in try keys() {

@@ -31,6 +31,15 @@ struct ObjectFile {
 
     /// Builds the stored form of a payload, compressing it when that pays.
     static func encode(payload: [UInt8], children: [Digest], digestLength: Int, compressionLevel: Int32?) -> [UInt8] {
+        let (header, body) = encodeParts(payload: payload, children: children, digestLength: digestLength, compressionLevel: compressionLevel)
+        return header + body
+    }
+
+    /// The header and the stored body, kept apart so that a large payload is written as it
+    /// is instead of being copied behind the header first.
+    static func encodeParts(
+        payload: [UInt8], children: [Digest], digestLength: Int, compressionLevel: Int32?
+    ) -> (header: [UInt8], body: [UInt8]) {
         var header = ByteWriter(capacity: 16 + children.count * digestLength)
         header.bytes.append(contentsOf: magic)
         var codec = Codec.raw
@@ -49,8 +58,7 @@ struct ObjectFile {
         for child in children { header.bytes.append(contentsOf: child.bytes) }
         header.writeCount(payload.count)
         if codec == .raw { header.writeFixed(payload.withUnsafeBytes(checksum)) }
-        header.bytes.append(contentsOf: body ?? payload)
-        return header.bytes
+        return (header.bytes, body ?? payload)
     }
 
     /// The integrity check of raw payloads: XXH3-64 (about 10 GB/s, so checking a 16 MiB
@@ -107,19 +115,26 @@ struct ObjectFile {
 
     /// The payload, inflated if needed.
     func payload() throws -> [UInt8] {
+        try withPayload { Array($0) }
+    }
+
+    /// Runs `body` on the checked payload: in place for a raw object (no copy of a large
+    /// value), inflated for a zlib one.
+    func withPayload<R>(_ use: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         switch codec {
         case .raw:
-            let payload = Array(body)
-            guard payload.withUnsafeBytes(Self.checksum) == checksum else {
-                throw CodecError(offset: body.startIndex, reason: "payload checksum mismatch")
+            return try body.withUnsafeBytes { raw in
+                guard Self.checksum(raw) == checksum else {
+                    throw CodecError(offset: body.startIndex, reason: "payload checksum mismatch")
+                }
+                return try use(raw)
             }
-            return payload
         case .zlib:
             let inflated = body.withUnsafeBytes { Zlib.decompress($0, expectedSize: payloadSize) }
             guard let inflated else {
                 throw CodecError(offset: body.startIndex, reason: "zlib stream is damaged (inflate or checksum failed)")
             }
-            return inflated
+            return try inflated.withUnsafeBytes(use)
         }
     }
 }

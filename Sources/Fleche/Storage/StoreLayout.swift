@@ -43,12 +43,30 @@ struct StoreLayout: Sendable {
     /// Writes `bytes` to `target` atomically: readers see the old file or the whole new one,
     /// never a part; a killed process leaves at most a stray file in `tmp/`.
     func writeAtomically(_ bytes: [UInt8], to target: String, durable: Bool) throws {
+        try writeAtomically([bytes], to: target, durable: durable)
+    }
+
+    /// Writes the concatenation of `parts` to `target` atomically.
+    func writeAtomically(_ parts: [[UInt8]], to target: String, durable: Bool) throws {
         let temporary = temporaryPath()
+        func write() throws {
+            switch parts.count {
+            case 1: try parts[0].withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: durable) }
+            case 2:
+                try parts[0].withUnsafeBytes { first in
+                    try parts[1].withUnsafeBytes { second in
+                        try FileSystem.writeNewFile(temporary, parts: [first, second], durable: durable)
+                    }
+                }
+            default:
+                try parts.flatMap { $0 }.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: durable) }
+            }
+        }
         do {
-            try bytes.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: durable) }
+            try write()
         } catch FlecheError.io(_, _, let code) where code == ENOENT {
             try FileSystem.makeDirectories(tmpDirectory)
-            try bytes.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: durable) }
+            try write()
         }
         do {
             if try FileSystem.rename(temporary, to: target) == .targetDirectoryMissing {

@@ -1,0 +1,109 @@
+// Fleche's side of `make bench`: one repetition of the reference's workload in one process,
+// on a fresh file store under DIR, printed as one JSON object of seconds (and counts).
+//
+//   FlecheBenchmarks workload DIR N     (a)–(e) and the floors
+//   FlecheBenchmarks growth DIR N       (a)–(d) only, for the growth table
+//   FlecheBenchmarks profile DIR N      N misses, then 10 × N hits: run it under `perf record`
+//
+// Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.
+import Fleche
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let n = Int(arguments[3]), ["workload", "growth", "profile"].contains(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: FlecheBenchmarks workload|growth|profile DIR N\n".utf8))
+    exit(2)
+}
+let mode = arguments[1]
+let root = arguments[2]
+
+func run() throws -> [(String, JSON)] {
+    var results: [(String, JSON)] = []
+    func record(_ key: String, _ value: Double) { results.append((key, .double(value))) }
+
+    let store = try FileStore(root: root + "/store")
+    let cache = Cache(store: store)
+    let f = memoize("f", module: "__main__", arguments: ["i", "s"], cache: cache) { (i: Int, s: String) -> [Double] in
+        (0..<10).map { Double(i) * 0.5 + Double($0) }
+    }
+    let strings = (0..<n).map { "s\($0)" }
+
+    // The small-file floors first, then sync: misses and floor start from the same clean
+    // writeback state.
+    let floors = try Floors.smallFiles(in: root + "/floor", count: n)
+    record("floor_create_small_file_s", floors.create)
+    record("floor_read_small_file_s", floors.read)
+    sync()
+
+    // (a) misses, (b) hits
+    record("a_miss_total_s", try seconds { for i in 0..<n { _ = try f(i, strings[i]) } })
+    guard try store.calls.keys().count == n else { throw BenchmarkError("expected \(n) calls") }
+    var sample: [Double] = []
+    record("b_hit_total_s", try seconds { for i in 0..<n { sample = try f(i, strings[i]) } })
+    guard sample == (0..<10).map({ Double(n - 1) * 0.5 + Double($0) }) else { throw BenchmarkError("wrong hit") }
+    if mode == "profile" {
+        record("profile_hits_s", try seconds { for _ in 0..<10 { for i in 0..<n { sample = try f(i, strings[i]) } } })
+        return results
+    }
+
+    // (c) query by name: count, then load every result; then by name and one argument
+    var count = 0
+    record("c_query_count_s", try seconds { count = try cache.query(name: "f").count })
+    guard count == n else { throw BenchmarkError("query found \(count)") }
+    var loaded: [[Double]] = []
+    record("c_query_results_s", try seconds { loaded = try cache.query(name: "f").map { try $0.result(as: [Double].self) } })
+    guard loaded.count == n else { throw BenchmarkError("loaded \(loaded.count)") }
+    record("c_query_by_arg_s", try seconds {
+        count = try cache.query(name: "f", arguments: ["i": .equals(n / 2)]).count
+    })
+    guard count == 1 else { throw BenchmarkError("query by argument found \(count)") }
+
+    // (d) evict half, then gc (no grace period, as the reference has none)
+    let keys = try stride(from: 0, to: n, by: 2).map { try f.digest($0, strings[$0]) }
+    record("d_evict_half_s", try seconds { for key in keys { try cache.evict(key) } })
+    let objectsBefore = try store.objects.keys().count
+    var report: GarbageCollectionReport?
+    record("d_gc_s", try seconds { report = try cache.gc(gracePeriod: 0) })
+    results.append(("d_values_before_gc", .int(Int64(objectsBefore))))
+    results.append(("d_values_evicted", .int(Int64(report?.removed.count ?? 0))))
+    guard mode == "workload" else { return results }
+
+    // (e) one 16 MiB incompressible and one 16 MiB compressible value
+    var generator = SystemRandomNumberGenerator()
+    let size = 16 << 20
+    var random = Data(count: size)
+    random.withUnsafeMutableBytes { raw in
+        let words = raw.bindMemory(to: UInt64.self)
+        for i in words.indices { words[i] = generator.next() }
+    }
+    let pattern = Array("fleche memoizes pure functions; ".utf8)
+    let text = Data((0..<size).map { pattern[$0 % pattern.count] })
+    for (label, blob) in [("e", random), ("e_compressible", text)] {
+        let value = Value.bytes(blob)
+        record("\(label)_digest_16MiB_s", seconds { _ = value.digest(using: store.format.algorithm) })
+        var key: Digest?
+        record("\(label)_save_16MiB_s", try seconds {
+            key = value.digest(using: store.format.algorithm)
+            try store.objects.save(value, key: key!)
+        })
+        var back: Value?
+        record("\(label)_load_16MiB_s", try seconds { back = try store.objects.load(key!) })
+        guard back == value else { throw BenchmarkError("\(label) did not round-trip") }
+        let attributes = try FileManager.default.attributesOfItem(atPath: store.objects.path(of: key!))
+        results.append(("\(label)_file_size_bytes", .int(Int64((attributes[.size] as? Int) ?? 0))))
+    }
+
+    // Throughput floors, same file system and process.
+    record("floor_raw_write_16MiB_s", try Floors.rawWrite(random, in: root + "/floor"))
+    record("floor_sha256_16MiB_s", Floors.sha256(random))
+    record("floor_xxh3_16MiB_s", Floors.xxh3(random))
+    record("floor_zlib1_16MiB_s", Floors.zlibLevel1(text))
+    return results
+}
+
+do {
+    print(JSON.object(try run()).serialized())
+} catch {
+    FileHandle.standardError.write(Data("FlecheBenchmarks: \(error)\n".utf8))
+    exit(1)
+}

@@ -71,7 +71,7 @@ def main():
         runs = [run_side_n(args.fleche, "growth", size) for _ in range(3 if size <= 10_000 else 1)]
         growth[size] = {key: median(runs, key) / size for key in
                         ("a_miss_total_s", "b_hit_total_s", "c_query_count_s", "d_gc_s")}
-        growth[size]["floor"] = median(runs, "floor_create_small_file_s")
+        growth[size]["floor"] = min(median(runs, "floor_create_small_file_s"), median(runs, "floor_create_small_file_after_s"))
         print(f"growth N={size}: miss {fmt_time(growth[size]['a_miss_total_s'])}/call, "
               f"hit {fmt_time(growth[size]['b_hit_total_s'])}/call", flush=True)
 
@@ -99,7 +99,7 @@ def main():
         if notes:
             verdicts.append(met)
 
-    floor_create = F("floor_create_small_file_s")
+    floor_create = min(F("floor_create_small_file_s"), F("floor_create_small_file_after_s"))
     floor_read = F("floor_read_small_file_s")
     row("(a) miss", "a_miss_total_s", per=n, target=10, floor=floor_create, floor_target=1.5,
         floor_label="the file-creation floor (1 file written per miss)")
@@ -139,7 +139,9 @@ def main():
                           f"{large['a_miss_total_s'] / large['floor']:.2f}× at {sizes[-1]:,}.")
 
     floors = [
-        f"| create + write + rename a small file | {fmt_time(floor_create)} |",
+        f"| create + write + rename a small file (smaller of: before the misses "
+        f"{fmt_time(F('floor_create_small_file_s'))}, right after them {fmt_time(F('floor_create_small_file_after_s'))}) "
+        f"| {fmt_time(floor_create)} |",
         f"| open + read + close a small file | {fmt_time(floor_read)} |",
         f"| SHA-256, 16 MiB | {fmt_time(F('floor_sha256_16MiB_s'))} ({16 / F('floor_sha256_16MiB_s') / 1024:.2f} GiB/s) |",
         f"| XXH3, 16 MiB | {fmt_time(F('floor_xxh3_16MiB_s'))} ({16 / F('floor_xxh3_16MiB_s') / 1024:.2f} GiB/s) |",

@@ -51,13 +51,13 @@ func run() throws -> [(String, JSON)] {
 
     // (c) query by name: count, then load every result; then by name and one argument
     var count = 0
-    record("c_query_count_s", try seconds { count = try cache.query(name: "f").count })
+    record("c_query_count_s", try seconds { count = try cache.query(name: "f").count() })
     guard count == n else { throw BenchmarkError("query found \(count)") }
     var loaded: [[Double]] = []
-    record("c_query_results_s", try seconds { loaded = try cache.query(name: "f").map { try $0.result(as: [Double].self) } })
+    record("c_query_results_s", try seconds { loaded = try cache.query(name: "f").results(as: [Double].self) })
     guard loaded.count == n else { throw BenchmarkError("loaded \(loaded.count)") }
     record("c_query_by_arg_s", try seconds {
-        count = try cache.query(name: "f", arguments: ["i": .equals(n / 2)]).count
+        count = try cache.query(name: "f", arguments: ["i": .equals(n / 2)]).count()
     })
     guard count == 1 else { throw BenchmarkError("query by argument found \(count)") }
 

@@ -31,6 +31,8 @@ public enum FlecheError: Error, Sendable, Equatable {
     case unknownFormat(path: String, reason: String)
     /// Memoized-call arguments do not match the wrapper's declaration.
     case invalidArguments(String)
+    /// A `fleche.toml` that does not parse, or names an unknown cache, template or setting.
+    case invalidConfiguration(path: String, reason: String)
 
     /// Whether this error means "not stored here" (a miss), as opposed to a failure.
     public var isMiss: Bool {
@@ -67,6 +69,8 @@ extension FlecheError: CustomStringConvertible {
             "\(path) is not a Fleche store this version can open: \(reason)"
         case .invalidArguments(let reason):
             "invalid arguments: \(reason)"
+        case .invalidConfiguration(let path, let reason):
+            "configuration \(path): \(reason)"
         }
     }
 }

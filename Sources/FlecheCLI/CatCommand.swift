@@ -14,7 +14,7 @@ struct CatCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
+        let cache = try options.openCache()
         let full = try cache.expand(key)
         let value = try cache.contains(full) ? try cache.load(full).resultValue() : try cache.loadValue(full)
         printJSON(form ? value.jsonForm : value.plainJSON)

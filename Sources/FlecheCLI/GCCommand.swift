@@ -21,7 +21,7 @@ struct GCCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (store, _) = try options.open()
+        let store = try options.openStore()
         let grace = try Self.seconds(prune)
         let showProgress = isatty(STDERR_FILENO) == 1 && !options.json
         let progress: @Sendable (String, Int, Int) -> Void = { phase, done, total in
@@ -83,7 +83,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (store, _) = try options.open()
+        let store = try options.openStore()
         let report = try StoreVerifier(store: store, repair: repair).run()
         if options.json {
             let problems: [JSON] = report.problems.map { problem in

@@ -10,7 +10,7 @@ struct ExpandCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
+        let cache = try options.openCache()
         let keys = try prefixes.map { try cache.expand($0) }
         if options.json {
             printJSON(.array(keys.map { .string($0.hex) }))
@@ -30,7 +30,7 @@ struct ShrinkCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
+        let cache = try options.openCache()
         let short = try cache.shrink(try keys.map { try cache.expand($0) })
         if options.json {
             printJSON(.array(short.map(JSON.string)))
@@ -50,7 +50,7 @@ struct EvictCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
+        let cache = try options.openCache()
         let full = try keys.map { try cache.expand($0) }
         for key in full where !(try cache.contains(key)) {
             throw CLIError("\(key.hex) is not a stored call (values are removed by gc, not evict)")

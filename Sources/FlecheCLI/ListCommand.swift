@@ -8,14 +8,9 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
-        try printCalls(try cache.query(CallTemplate()), cache: cache, json: options.json)
+        let cache = try options.openCache()
+        try printCalls(try cache.query().calls(), cache: cache, json: options.json)
     }
-}
-
-/// The finish time of a call, from its runtime metadata.
-func finishedAt(_ call: LazyCall) -> Double? {
-    call.metadata["runtime"]?["timestop"]?.doubleValue
 }
 
 func formatTime(_ seconds: Double?) -> String {
@@ -25,22 +20,22 @@ func formatTime(_ seconds: Double?) -> String {
 }
 
 /// Prints calls as an aligned table (short key, name, module, version, finished at) or JSON.
-func printCalls(_ calls: [LazyCall], cache: Cache, json: Bool) throws {
-    let sorted = calls.sorted { (finishedAt($0) ?? 0, $0.key.hex) < (finishedAt($1) ?? 0, $1.key.hex) }
+func printCalls(_ calls: [LazyCall], cache: any BaseCache, json: Bool) throws {
+    let sorted = calls.sorted { ($0.finishedAt ?? 0, $0.key.hex) < ($1.finishedAt ?? 0, $1.key.hex) }
     let shortKeys = try cache.shrink(sorted.map(\.key))
     if json {
         printJSON(.array(zip(sorted, shortKeys).map { call, short in
             .object([
                 ("key", .string(call.key.hex)), ("short", .string(short)), ("name", .string(call.name)),
                 ("module", call.module.map(JSON.string) ?? .null), ("version", call.version.map(JSON.string) ?? .null),
-                ("finished", finishedAt(call).map(JSON.double) ?? .null),
+                ("finished", call.finishedAt.map(JSON.double) ?? .null),
             ])
         }))
         return
     }
     var table = TextTable(header: ["KEY", "NAME", "MODULE", "VERSION", "FINISHED"])
     for (call, short) in zip(sorted, shortKeys) {
-        table.rows.append([short, call.name, call.module ?? "-", call.version ?? "-", formatTime(finishedAt(call))])
+        table.rows.append([short, call.name, call.module ?? "-", call.version ?? "-", formatTime(call.finishedAt)])
     }
     print(table.render())
 }

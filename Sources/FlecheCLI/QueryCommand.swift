@@ -23,7 +23,7 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
+        let cache = try options.openCache()
         var arguments: [String: ValuePattern] = [:]
         for item in arg {
             let (key, text) = try split(item)
@@ -33,7 +33,7 @@ struct QueryCommand: ParsableCommand {
             let (key, text) = try split(item)
             arguments[key] = .digestPrefix(text)
         }
-        let calls = try cache.query(CallTemplate(name: name, module: module, version: version, arguments: arguments))
+        let calls = try cache.query(CallTemplate(name: name, module: module, version: version, arguments: arguments)).calls()
         try printCalls(calls, cache: cache, json: options.json)
     }
 

@@ -10,7 +10,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (_, cache) = try options.open()
+        let cache = try options.openCache()
         let call = try cache.load(key)
         let record = call.record
         func rendered(_ reference: ValueReference) -> JSON {

@@ -8,7 +8,7 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let (store, _) = try options.open()
+        let store = try options.openStore()
         let stats = try store.statistics()
         if options.json {
             printJSON(.object([

@@ -23,7 +23,7 @@ struct CLITests {
     func commands() throws {
         let (directory, cache) = try populatedStore()
         let store = ["--store", directory.path]
-        let key = try cache.query(CallTemplate()).first { (try? $0.argument("i", as: Int.self)) == 7 }!.key
+        let key = try cache.query().calls().first { (try? $0.argument("i", as: Int.self)) == 7 }!.key
         let short = try cache.shrink(key)
 
         let ls = try run(try builtProduct("fleche"), ["ls"] + store)

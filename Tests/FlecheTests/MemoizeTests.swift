@@ -56,7 +56,7 @@ struct MemoizeTests {
         #expect(try await asyncFunction(21) == 42)
         #expect(try await asyncFunction(21) == 42)
         #expect(runs.value == 1)
-        #expect(try cache.query(CallTemplate()).count == 4)
+        #expect(try cache.query(CallTemplate()).count() == 4)
         #expect(try cache.query(name: "three").first?.argumentNames == ["arg0", "arg1", "arg2"])
     }
 
@@ -109,7 +109,7 @@ struct MemoizeTests {
         _ = try r(1, 0)
         _ = try r(1, 0)
         #expect(runs.value == 3)
-        #expect(try cache.query(CallTemplate()).count == 1)
+        #expect(try cache.query(CallTemplate()).count() == 1)
     }
 
     @Test("a throwing body stores nothing and the error propagates")
@@ -160,8 +160,8 @@ struct MemoizeTests {
         #expect((runtime["walltime"]?.doubleValue ?? -1) >= 0)
         #expect(call.metadata["environment"]?["hostname"]?.stringValue?.isEmpty == false)
         #expect(call.metadata["git"]?["commit"] != nil)
-        #expect(try cache.query(metadata: ["tags": ["project": .string("alpha")]]).count == 1)
-        #expect(try cache.query(metadata: ["tags": ["project": nil]]).count == 1)
+        #expect(try cache.query(metadata: ["tags": ["project": .string("alpha")]]).count() == 1)
+        #expect(try cache.query(metadata: ["tags": ["project": nil]]).count() == 1)
         #expect(try cache.query(metadata: ["tags": ["project": .string("beta")]]).isEmpty)
         #expect(try cache.query(metadata: ["nope": [:]]).isEmpty)
     }

@@ -1,14 +1,16 @@
-/// What every cache offers: save and load calls, load values, evict, and resolve keys.
+/// What every cache offers: save and load calls, load values, evict, resolve keys, query.
 ///
 /// Keys given as `String` may be prefixes (see ``KeyResolution``); the `Digest` forms take
-/// full keys and skip the lookup.
+/// full keys and skip the lookup. Caches compose: ``readonly()``, ``filter(_:)``,
+/// ``push(_:)`` (a ``CacheStack``), ``SizeLimitedCache``, ``CachePool``.
 public protocol BaseCache: AnyObject, Sendable {
     /// The hash function of every key in this cache.
     var algorithm: DigestAlgorithm { get }
     /// Values up to this many encoded bytes are inlined in call records.
     var inlineLimit: Int { get }
     /// Stores a record and the values it refers to that are not inline (`values`, by
-    /// digest), values first; returns the record's key.
+    /// digest), values first; returns the record's key. ``FlecheError/rejected(_:)`` from a
+    /// cache that does not take writes.
     @discardableResult func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest
     /// The call stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
     func load(_ key: Digest) throws -> LazyCall
@@ -25,8 +27,11 @@ public protocol BaseCache: AnyObject, Sendable {
     func contains(_ key: Digest) throws -> Bool
     /// Stored call and value keys whose hex starts with `prefix`.
     func keys(withPrefix prefix: String) throws -> [Digest]
-    /// The stored calls that match `template`.
-    func query(_ template: CallTemplate) throws -> [LazyCall]
+    /// Every stored call key, in no particular order.
+    func callKeys() throws -> [Digest]
+    /// The stored calls that match `template`, each with the member cache that holds it.
+    /// ``query(_:)`` is the lazy, composable form users call.
+    func matchingCalls(_ template: CallTemplate) throws -> [LazyCall]
 }
 
 // MARK: - Keys as typed by users
@@ -55,7 +60,8 @@ extension BaseCache {
         try KeyResolution.expand(key, algorithm: algorithm) { try keys(withPrefix: $0) }
     }
 
-    /// The shortest unambiguous prefix of each stored key, in order.
+    /// The shortest unambiguous prefix of each stored key (call or value), in order; the
+    /// keys are listed once for the whole batch.
     public func shrink(_ keys: [Digest]) throws -> [String] {
         try KeyResolution.shrink(keys, algorithm: algorithm) { try self.keys(withPrefix: $0) }
     }
@@ -81,12 +87,60 @@ extension BaseCache {
             return false
         }
     }
+}
 
-    /// The stored calls matching the given fields (nil fields match anything).
+// MARK: - Queries, tables, transfer
+
+extension BaseCache {
+    /// The calls matching `template`: a lazy query, evaluated each time it is read, so it
+    /// always reflects the cache as it is then.
+    public func query(_ template: CallTemplate = CallTemplate()) -> CallQuery {
+        CallQuery(cache: self) { [self] in try matchingCalls(template) }
+    }
+
+    /// The calls matching the given fields (`nil` fields match anything).
     public func query(
         name: String? = nil, module: String? = nil, version: String? = nil,
-        arguments: [String: ValuePattern] = [:], metadata: [String: [String: JSON?]]? = nil
-    ) throws -> [LazyCall] {
-        try query(CallTemplate(name: name, module: module, version: version, arguments: arguments, metadata: metadata))
+        arguments: [String: ValuePattern] = [:], result: ValuePattern? = nil,
+        metadata: [String: [String: JSON?]]? = nil
+    ) -> CallQuery {
+        query(CallTemplate(
+            name: name, module: module, version: version, arguments: arguments, result: result, metadata: metadata))
+    }
+
+    /// A table of every call (see ``CallQuery/table(arguments:results:shrinkKeys:)``).
+    public func table(arguments: TableArguments = [], results: Bool = false, shrinkKeys: Bool = true) throws -> CallTable {
+        try query().table(arguments: arguments, results: results, shrinkKeys: shrinkKeys)
+    }
+
+    /// Copies every call, with its values and metadata, to `destination` (see
+    /// ``CallQuery/transfer(to:pop:overwrite:)``).
+    @discardableResult
+    public func transfer(to destination: any BaseCache, pop: Bool = false, overwrite: Bool = false) throws -> TransferReport {
+        try query().transfer(to: destination, pop: pop, overwrite: overwrite)
+    }
+}
+
+// MARK: - Composition
+
+extension BaseCache {
+    /// A read-only view of this cache.
+    public func readonly() -> ReadOnlyCache { ReadOnlyCache(self) }
+
+    /// A read-only view that shows only the calls for which `predicate` is true.
+    public func filter(_ predicate: @escaping @Sendable (LazyCall) throws -> Bool) -> FilteredCache {
+        FilteredCache(self, predicate: predicate)
+    }
+
+    /// A read-only view that shows only the calls matching `template`.
+    public func filter(_ template: CallTemplate) throws -> FilteredCache {
+        try FilteredCache(self, template: template)
+    }
+
+    /// A stack with `cache` in front of this one: new calls go to `cache`, hits in this
+    /// cache are copied into it.
+    public func push(_ cache: any BaseCache) throws -> CacheStack {
+        if let stack = self as? CacheStack { return try CacheStack([cache] + stack.layers) }
+        return try CacheStack([cache, self])
     }
 }

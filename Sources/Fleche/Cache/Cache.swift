@@ -103,7 +103,9 @@ public final class Cache: BaseCache {
         try calls.keys(withPrefix: prefix) + values.keys(withPrefix: prefix)
     }
 
-    public func query(_ template: CallTemplate) throws -> [LazyCall] {
+    public func callKeys() throws -> [Digest] { try calls.keys() }
+
+    public func matchingCalls(_ template: CallTemplate) throws -> [LazyCall] {
         let matcher = try template.matcher(using: algorithm)
         return try calls.records().filter { matcher.matches($0.record) }.map {
             LazyCall(key: $0.key, record: $0.record, cache: self)

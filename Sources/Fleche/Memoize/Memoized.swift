@@ -19,7 +19,7 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
             return try body(repeat each arguments)
         }
         if let hit = try core.lookup(prepared, as: R.self) { return hit }
-        let finish = core.beginMetadata()
+        let finish = try core.beginMetadata()
         let result = try body(repeat each arguments)
         core.store(prepared, result: result, metadata: finish())
         return result
@@ -44,6 +44,15 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     public func uncached(_ arguments: repeat each A) throws -> R {
         try body(repeat each arguments)
     }
+
+    /// Runs the body even if the call is stored and replaces the record; memoized functions
+    /// the body calls through the cache in effect recompute too (``RefreshingCache``).
+    public func rerun(_ arguments: repeat each A) throws -> R {
+        let (refreshing, context) = try core.refreshing()
+        let function = Memoized(core: refreshing, body: body)
+        guard let context else { return try function(repeat each arguments) }
+        return try withCache(context) { try function(repeat each arguments) }
+    }
 }
 
 /// A memoized `async` function; see ``Memoized``.
@@ -58,7 +67,7 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
             return try await body(repeat each arguments)
         }
         if let hit = try core.lookup(prepared, as: R.self) { return hit }
-        let finish = core.beginMetadata()
+        let finish = try core.beginMetadata()
         let result = try await body(repeat each arguments)
         core.store(prepared, result: result, metadata: finish())
         return result
@@ -74,6 +83,14 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
 
     public func load(_ arguments: repeat each A) throws -> R {
         try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
+    }
+
+    /// Runs the body even if the call is stored; see ``Memoized/rerun(_:)``.
+    public func rerun(_ arguments: repeat each A) async throws -> R {
+        let (refreshing, context) = try core.refreshing()
+        let function = AsyncMemoized(core: refreshing, body: body)
+        guard let context else { return try await function(repeat each arguments) }
+        return try await withCache(context) { try await function(repeat each arguments) }
     }
 }
 
@@ -95,12 +112,13 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
 ///   - arguments: names of the arguments, in order (default `arg0`, `arg1`, …).
 ///   - ignoring: arguments left out of the key.
 ///   - requiring: arguments that must be non-`nil` for the call to be cached.
-///   - metadata: collectors recorded with each new call (runtime by default).
+///   - metadata: collectors recorded with each new call; by default `[default] metadata`
+///     of `fleche.toml`, else the runtime collector.
 ///   - cache: the cache to use; by default the one in effect at call time (``CacheContext``).
 public func memoize<each A: Encodable, R: Codable>(
     _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
     arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],
-    metadata: [any MetadataCollector] = [RuntimeCollector()], cache: (any BaseCache)? = nil,
+    metadata: [any MetadataCollector]? = nil, cache: (any BaseCache)? = nil,
     _ body: @escaping @Sendable (repeat each A) throws -> R
 ) -> Memoized<repeat each A, R> {
     Memoized(
@@ -114,7 +132,7 @@ public func memoize<each A: Encodable, R: Codable>(
 public func memoize<each A: Encodable, R: Codable>(
     _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
     arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],
-    metadata: [any MetadataCollector] = [RuntimeCollector()], cache: (any BaseCache)? = nil,
+    metadata: [any MetadataCollector]? = nil, cache: (any BaseCache)? = nil,
     _ body: @escaping @Sendable (repeat each A) async throws -> R
 ) -> AsyncMemoized<repeat each A, R> {
     AsyncMemoized(

@@ -38,10 +38,11 @@ public struct FunctionIdentity: Sendable, Hashable {
 struct MemoizationCore: Sendable {
     let identity: FunctionIdentity
     let cache: (any BaseCache)?
-    let collectors: [any MetadataCollector]
+    /// `nil`: the collectors of ``CacheContext/metadataCollectors()``.
+    let collectors: [any MetadataCollector]?
     let keyHasher: CallKeyHasher
 
-    init(identity: FunctionIdentity, cache: (any BaseCache)?, collectors: [any MetadataCollector]) {
+    init(identity: FunctionIdentity, cache: (any BaseCache)?, collectors: [any MetadataCollector]?) {
         self.identity = identity
         self.cache = cache
         self.collectors = collectors
@@ -134,8 +135,9 @@ struct MemoizationCore: Sendable {
         }
     }
 
-    func beginMetadata() -> @Sendable () -> Metadata {
-        let finishers = collectors.map { ($0.name, $0.begin()) }
+    /// Starts the collectors; the closure it returns finishes them once the body returned.
+    func beginMetadata() throws -> @Sendable () -> Metadata {
+        let finishers = try (collectors ?? CacheContext.metadataCollectors()).map { ($0.name, $0.begin()) }
         return {
             var metadata: Metadata = [:]
             for (name, finish) in finishers { metadata[name] = finish() }
@@ -178,13 +180,22 @@ extension MemoizationCore {
     /// The core of `memoize(...)`'s arguments; `module` may be a `#fileID`.
     init(
         name: String, module: String?, version: String?, codeDigest: Digest?, arguments: [String],
-        ignoring: Set<String>, requiring: Set<String>, metadata: [any MetadataCollector], cache: (any BaseCache)?
+        ignoring: Set<String>, requiring: Set<String>, metadata: [any MetadataCollector]?, cache: (any BaseCache)?
     ) {
         self.init(
             identity: FunctionIdentity(
                 name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
                 codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
             cache: cache, collectors: metadata)
+    }
+
+    /// This core over a ``RefreshingCache`` of its cache, and the context for the body: the
+    /// cache in effect, refreshing too, so that memoized functions the body calls recompute
+    /// (those given a cache of their own are not affected).
+    func refreshing() throws -> (core: MemoizationCore, context: (any BaseCache)?) {
+        let core = MemoizationCore(
+            identity: identity, cache: RefreshingCache(try resolveCache()), collectors: collectors)
+        return (core, (try? CacheContext.current()).map { RefreshingCache($0) })
     }
 
     /// Whether a call with these arguments is stored.

@@ -77,6 +77,62 @@ struct CLITests {
         }
         #expect(ambiguous != nil, "300 keys should share a 4-character prefix")
     }
+
+    @Test("table as text, CSV and JSON; transfer between stores; --cache names a cache of fleche.toml; redigest")
+    func tableTransferAndNamedCaches() throws {
+        let (directory, cache) = try populatedStore()
+        let store = ["--store", directory.path]
+
+        let text = try fleche("table", "--arg", "i", "--results", "--store", directory.path)
+        #expect(text.status == 0)
+        let lines = text.stdout.split(separator: "\n")
+        #expect(lines.count == 301 && lines[0].hasPrefix("key") && lines[0].contains(" i"))
+        let csv = try run(try builtProduct("fleche"), ["table", "--arg", "i", "--csv"] + store)
+        #expect(csv.stdout.split(separator: "\n").first?.hasPrefix("key,name,module,") == true)
+        #expect(csv.stdout.split(separator: "\n").count == 301)
+        let json = try JSON.parse(try run(try builtProduct("fleche"), ["table", "--all-args", "--json"] + store).stdout)
+        #expect(json.arrayValue?.count == 300 && json.arrayValue?.first?["i"]?.int64Value != nil)
+
+        // transfer to a new store directory (created), then again: everything is skipped.
+        let target = try TemporaryDirectory()
+        let destination = target.sub("copy")
+        let moved = try fleche("transfer", directory.path, destination, "--json")
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(try JSON.parse(moved.stdout)["transferred"]?.arrayValue?.count == 300)
+        let again = try fleche("transfer", directory.path, destination)
+        #expect(again.stdout.contains("transferred 0 calls") && again.stdout.contains("skipped 300"))
+        #expect(try Cache(root: destination).query().count() == 300)
+
+        // --cache NAME from a fleche.toml in the working directory; transfer by cache name.
+        try Data("""
+            [copy]
+            template = "file"
+            root = "copy"
+
+            [moved]
+            template = "file"
+            root = "moved"
+            """.utf8).write(to: URL(fileURLWithPath: target.sub("fleche.toml")))
+        let named = try run(try builtProduct("fleche"), ["ls", "--cache", "copy", "--json"], in: target.path)
+        #expect(try JSON.parse(named.stdout).arrayValue?.count == 300, "\(named.stderr)")
+        let popped = try run(try builtProduct("fleche"), ["transfer", "copy", "moved", "--pop"], in: target.path)
+        #expect(popped.status == 0 && popped.stdout.contains("evicted 300"), "\(popped.stderr)")
+        #expect(try Cache(root: target.sub("moved")).query().count() == 300)
+        #expect(try Cache(root: destination).query().count() == 0)
+        let unknown = try run(try builtProduct("fleche"), ["ls", "--cache", "nope"], in: target.path)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no cache named 'nope'"))
+        let stats = try run(try builtProduct("fleche"), ["stats", "--cache", "moved", "--json"], in: target.path)
+        #expect(try JSON.parse(stats.stdout)["calls"] == .int(300))
+
+        // redigest moves a record filed under a wrong name.
+        let key = try cache.calls.keys()[0]
+        let wrong = Digest(hex: String(repeating: "0f", count: 32))!
+        try cache.calls.save(try cache.calls.load(key), key: wrong)
+        try cache.calls.evict(key)
+        let redigest = try fleche("redigest", "--store", directory.path)
+        #expect(redigest.stdout.contains("re-keyed 1 calls"))
+        #expect(try cache.contains(key) && !cache.contains(wrong))
+    }
 }
 
 @Suite("fleche fixtures update")

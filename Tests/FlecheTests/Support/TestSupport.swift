@@ -2,17 +2,24 @@ import Foundation
 import Synchronization
 @testable import Fleche
 
-/// A fresh directory under the system temp dir, removed when the value is released.
+/// A fresh directory for one test, under a per-process folder of the system temp dir that
+/// is removed when the test process exits.
+///
+/// Not removed on `deinit`: an optimised build may release a local as soon as its last
+/// use, while caches opened at its path are still in use.
 final class TemporaryDirectory: Sendable {
     let path: String
 
-    init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleche-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        path = base.path
-    }
+    private static let root: String = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fleche-tests-\(getpid())").path
+        atexit { try? FileManager.default.removeItem(atPath: TemporaryDirectory.root) }
+        return root
+    }()
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    init() throws {
+        path = Self.root + "/" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
 
     /// A path inside the directory.
     func sub(_ name: String) -> String { path + "/" + name }
@@ -65,8 +72,11 @@ func builtProduct(_ name: String) throws -> String {
 }
 
 /// Starts a process; `wait` it for its result.
-func launch(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
+func launch(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil
+) throws -> RunningProcess {
     let process = Process()
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
@@ -97,6 +107,36 @@ struct RunningProcess {
 }
 
 /// Runs a process to completion.
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-    try launch(executable, arguments, environment: environment).wait()
+func run(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil
+) throws -> ProcessResult {
+    try launch(executable, arguments, environment: environment, in: directory).wait()
+}
+
+/// The acceptance scenarios' `f(i, s)`: `[i * 0.5 + k for k in 0..<10]`, counting its runs.
+func scenarioFunction(
+    _ cache: (any BaseCache)?, runs: Counter, name: String = "f", version: String? = nil,
+    metadata: [any MetadataCollector]? = [RuntimeCollector()]
+) -> Memoized<Int, String, [Double]> {
+    memoize(name, version: version, arguments: ["i", "s"], metadata: metadata, cache: cache) { (i: Int, s: String) -> [Double] in
+        runs.increment()
+        return (0..<10).map { Double(i) * 0.5 + Double($0) }
+    }
+}
+
+/// The expected result of ``scenarioFunction(_:runs:name:version:metadata:)``.
+func scenarioResult(_ i: Int) -> [Double] { (0..<10).map { Double(i) * 0.5 + Double($0) } }
+
+/// A cache wrapper that counts the saves that reach it.
+final class CountingCache: CacheWrapper {
+    let base: any BaseCache
+    let saves = Counter()
+
+    init(_ base: any BaseCache) { self.base = base }
+
+    @discardableResult
+    func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
+        saves.increment()
+        return try base.save(record, values: values)
+    }
 }

@@ -20,7 +20,14 @@ struct InitCommand: ParsableCommand {
             }
             algorithm = chosen
         }
-        let store = try FileStore(root: path ?? options.root, create: true, algorithm: algorithm)
+        if path != nil, options.cache != nil { throw CLIError("give a PATH or --cache, not both") }
+        // A named file cache is created when fleche.toml's cache is opened.
+        let store = options.cache != nil
+            ? try options.openStore()
+            : try FileStore(root: path ?? options.root, create: true, algorithm: algorithm)
+        if let algorithm, algorithm != store.format.algorithm {
+            throw CLIError("the store at \(store.root) uses \(store.format.algorithm.rawValue), not \(algorithm.rawValue)")
+        }
         if options.json {
             printJSON(.object([("store", .string(store.root)), ("digest", .string(store.format.algorithm.rawValue))]))
         } else {

@@ -31,6 +31,10 @@ struct QueryTests {
         #expect(try cache.query(metadata: ["tags": ["project": nil]]).count() == 20)
         #expect(try cache.query(metadata: ["tags": ["run": nil]]).count() == 0)
         #expect(try cache.query(metadata: ["nope": [:]]).count() == 0)
+        let code = Value.string("func h() {}").digest(using: .sha256)
+        _ = try memoize("h", codeDigest: code, cache: cache) { () -> Int in 1 }()
+        #expect(try cache.query(CallTemplate(codeDigest: code)).only().name == "h")
+        #expect(try cache.query(CallTemplate(codeDigest: Value.int(0).digest(using: .sha256))).isEmpty)
     }
 
     @Test("only, sorted, take, skip, unique, grouped, latest and oldest (37)")

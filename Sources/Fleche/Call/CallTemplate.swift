@@ -14,6 +14,8 @@ public struct CallTemplate: Sendable {
     public var name: String?
     public var module: String?
     public var version: String?
+    /// The code digest the call must have been keyed with.
+    public var codeDigest: Digest?
     /// Arguments that must exist and match; others are free.
     public var arguments: [String: ValuePattern]
     public var result: ValuePattern?
@@ -22,13 +24,14 @@ public struct CallTemplate: Sendable {
     public var metadata: [String: [String: JSON?]]?
 
     public init(
-        name: String? = nil, module: String? = nil, version: String? = nil,
+        name: String? = nil, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
         arguments: [String: ValuePattern] = [:], result: ValuePattern? = nil,
         metadata: [String: [String: JSON?]]? = nil
     ) {
         self.name = name
         self.module = module
         self.version = version
+        self.codeDigest = codeDigest
         self.arguments = arguments
         self.result = result
         self.metadata = metadata
@@ -57,6 +60,7 @@ public struct CallTemplate: Sendable {
             if let name = template.name, name != record.name { return false }
             if let module = template.module, module != record.module { return false }
             if let version = template.version, version != record.version { return false }
+            if let code = template.codeDigest, code != record.codeDigest { return false }
             for (name, prefix) in arguments {
                 guard let argument = record.arguments.first(where: { $0.name == name }),
                       argument.value.digest.hex.hasPrefix(prefix) else { return false }

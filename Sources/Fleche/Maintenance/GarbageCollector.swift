@@ -109,7 +109,9 @@ public struct GarbageCollector: Sendable {
                 report.keptYoung += 1  // re-saved by a writer while gc ran
             }
         }
-        if !dryRun { report.removedDirectories = try removeEmptyShards() }
+        // Empty shard folders go under the exclusive lock: a writer holds the shared lock from
+        // creating a shard folder to renaming its file into it.
+        if !dryRun { report.removedDirectories = try store.lock.withExclusive { try removeEmptyShards() } }
         progress?("done", garbage.count, garbage.count)
         return report
     }

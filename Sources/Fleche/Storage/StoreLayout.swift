@@ -69,11 +69,14 @@ struct StoreLayout: Sendable {
             try write()
         }
         do {
-            if try FileSystem.rename(temporary, to: target) == .targetDirectoryMissing {
+            // A missing shard folder is created; gc may remove an empty one at any moment
+            // where its lock is not shared (another machine on a network file system), so
+            // a few rounds are allowed before giving up.
+            var attempts = 0
+            while try FileSystem.rename(temporary, to: target) == .targetDirectoryMissing {
+                attempts += 1
+                guard attempts <= 8 else { throw FlecheError.io(path: target, operation: "rename", errno: ENOENT) }
                 try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
-                guard try FileSystem.rename(temporary, to: target) == .renamed else {
-                    throw FlecheError.io(path: target, operation: "rename", errno: ENOENT)
-                }
             }
         } catch {
             _ = try? FileSystem.removeFile(temporary)

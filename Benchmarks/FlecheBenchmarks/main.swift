@@ -4,14 +4,17 @@
 //   FlecheBenchmarks workload DIR N     (a)–(e) and the floors
 //   FlecheBenchmarks growth DIR N       (a)–(d) only, for the growth table
 //   FlecheBenchmarks profile DIR N      N misses, then 10 × N hits: run it under `perf record`
+//   FlecheBenchmarks profile-hits DIR N   only 20 × N hits (the first run fills DIR's store)
+//   FlecheBenchmarks profile-query DIR N  only 20 queries by name over N calls (likewise)
 //
 // Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.
 import Fleche
 import Foundation
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let n = Int(arguments[3]), ["workload", "growth", "profile"].contains(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: FlecheBenchmarks workload|growth|profile DIR N\n".utf8))
+let modes = ["workload", "growth", "profile", "profile-hits", "profile-query"]
+guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: FlecheBenchmarks \(modes.joined(separator: "|")) DIR N\n".utf8))
     exit(2)
 }
 let mode = arguments[1]
@@ -27,6 +30,21 @@ func run() throws -> [(String, JSON)] {
         (0..<10).map { Double(i) * 0.5 + Double($0) }
     }
     let strings = (0..<n).map { "s\($0)" }
+
+    // Profiles of one path alone, for `perf record`: the store is filled once, then only the
+    // path runs, so the profile holds nothing else (no file creation).
+    if mode.hasPrefix("profile-") {
+        if try store.calls.keys().count < n {
+            for i in 0..<n { _ = try f(i, strings[i]) }
+            return [("filled", .int(Int64(n)))]
+        }
+        if mode == "profile-hits" {
+            record("profile_hits_s", try seconds { for _ in 0..<20 { for i in 0..<n { _ = try f(i, strings[i]) } } })
+        } else {
+            record("profile_query_s", try seconds { for _ in 0..<20 { _ = try cache.query(name: "f").count() } })
+        }
+        return results
+    }
 
     // The small-file floors first, then sync: misses and floor start from the same clean
     // writeback state.

@@ -155,4 +155,20 @@ struct FileStoreTests {
         #expect(try cache.values.keys().isEmpty)  // all inline: one file per call
         #expect(try cache.loadValue(ValueEncoder().encode(42).digest(using: .sha256)) == .int(42))
     }
+
+    @Test("a store deleted and created again while a cache is open still serves hits (manifests read through an open calls/)")
+    func storeReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let runs = Counter()
+        let early = try Cache(root: directory.path)
+        let f = scenarioFunction(early, runs: runs)
+        _ = try f(1, "a")
+        try FileManager.default.removeItem(atPath: directory.path)
+        let late = try Cache(root: directory.path)
+        _ = try scenarioFunction(late, runs: runs)(2, "b")
+        #expect(runs.value == 2)
+        #expect(try f(2, "b") == scenarioResult(2))   // written by `late`, read by `early`
+        #expect(runs.value == 2)
+        #expect(try early.load(f.digest(2, "b")).argument("i", as: Int.self) == 2)
+    }
 }

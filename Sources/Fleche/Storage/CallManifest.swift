@@ -44,17 +44,17 @@ enum CallManifest {
     /// Reads only the result reference of a manifest (the hit path): the other members are
     /// syntax-checked but not built.
     static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
-        let members: [String: JSON]
+        let members: [JSON?]
         do {
             members = try bytes.withUnsafeBytes { try JSON.parseMembers($0, keep: ["fleche_call", "result"]) }
         } catch {
             throw Invalid(reason: "\(error)")
         }
-        guard let format = members["fleche_call"]?.int64Value else { throw Invalid(reason: "no 'fleche_call' version") }
+        guard let format = members[0]?.int64Value else { throw Invalid(reason: "no 'fleche_call' version") }
         guard format == version else {
             throw Invalid(reason: "manifest version \(format); this build reads version \(version)")
         }
-        guard let result = members["result"], !result.isNull else { return nil }
+        guard let result = members[1], !result.isNull else { return nil }
         guard let hex = result["digest"]?.stringValue, let digest = Digest(hex: hex) else {
             throw Invalid(reason: "result has no valid 'digest'")
         }

@@ -48,8 +48,8 @@ struct TransferCommand: ParsableCommand {
         }
     }
 
-    /// A path (anything with a `/`, `.` or `~`, or an existing directory) is a store; else a
-    /// cache name from fleche.toml.
+    /// A cache that fleche.toml names, unless the text looks like a path (has a `/`, or
+    /// starts with `.` or `~`); anything else is a store directory.
     private func open(_ location: String, create: Bool) throws -> any BaseCache {
         let looksLikePath = location.contains("/") || location.hasPrefix(".") || location.hasPrefix("~")
         let configuration = try CacheContext.configuration()

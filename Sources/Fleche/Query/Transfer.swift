@@ -16,15 +16,14 @@ extension CallQuery {
     /// - Parameters:
     ///   - pop: evict each copied call from the queried cache afterwards (a move).
     ///   - overwrite: replace calls the destination already has; by default they are
-    ///     skipped with a warning (the destination keeps its own metadata) and not popped.
+    ///     skipped (one warning says how many; the destination keeps its own metadata) and
+    ///     not popped.
     /// - Throws: ``FlecheError/rejected(_:)`` from a destination that takes no writes.
     @discardableResult
     public func transfer(to destination: any BaseCache, pop: Bool = false, overwrite: Bool = false) throws -> TransferReport {
         var report = TransferReport()
         for call in try calls() {
             if !overwrite, try destination.contains(call.key) {
-                log.warning("transfer skips a call the destination already has (pass overwrite to replace it)",
-                            metadata: ["key": "\(call.key.hex)"])
                 report.skippedExisting.append(call.key)
                 continue
             }
@@ -38,6 +37,10 @@ extension CallQuery {
             }
             report.transferred.append(try destination.save(full))
             if pop, try cache.evict(call.key) { report.popped.append(call.key) }
+        }
+        if !report.skippedExisting.isEmpty {
+            log.warning("transfer skipped calls the destination already has (pass overwrite to replace them)",
+                        metadata: ["count": "\(report.skippedExisting.count)", "first": "\(report.skippedExisting[0].hex)"])
         }
         return report
     }

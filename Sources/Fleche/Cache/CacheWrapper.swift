@@ -29,23 +29,33 @@ extension CacheWrapper {
     public func matchingCalls(_ template: CallTemplate) throws -> [LazyCall] { try base.matchingCalls(template) }
 }
 
-/// A cache that can only be read from: ``save(_:values:)`` and ``evict(_:)`` throw
-/// ``FlecheError/rejected(_:)``. A memoized function over it serves hits and runs misses
-/// without storing anything (not even argument values).
-public final class ReadOnlyCache: CacheWrapper {
-    public let base: any BaseCache
+/// A wrapper that refuses writes: `save` and `evict` throw ``FlecheError/rejected(_:)``
+/// (the reference's `ReadOnlyMixin`).
+public protocol ReadOnlyWrapper: CacheWrapper {
+    /// What the wrapper is, for the refusal's message ("this cache is read-only").
+    var refusal: String { get }
+}
 
-    public init(_ base: any BaseCache) { self.base = base }
-
+extension ReadOnlyWrapper {
     @discardableResult
     public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
-        throw FlecheError.rejected("this cache is read-only; save to the cache it wraps")
+        throw FlecheError.rejected("\(refusal); save to the cache it wraps")
     }
 
     @discardableResult
     public func evict(_ key: Digest) throws -> Bool {
-        throw FlecheError.rejected("this cache is read-only; evict \(key.hex) from the cache it wraps")
+        throw FlecheError.rejected("\(refusal); evict \(key.hex) from the cache it wraps")
     }
+}
+
+/// A cache that can only be read from: `save` and `evict` throw
+/// ``FlecheError/rejected(_:)``. A memoized function over it serves hits and runs misses
+/// without storing anything (not even argument values).
+public final class ReadOnlyCache: ReadOnlyWrapper {
+    public let base: any BaseCache
+    public var refusal: String { "this cache is read-only" }
+
+    public init(_ base: any BaseCache) { self.base = base }
 }
 
 /// A cache that always misses on load (and says it contains nothing) but forwards saves:

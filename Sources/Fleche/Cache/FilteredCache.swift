@@ -3,8 +3,9 @@
 /// `load`, `contains`, `expand`/`shrink` of call keys, queries and tables all honour the
 /// filter (the reference's `contains` did not). Values are content-addressed and shared
 /// between calls, so `loadValue` is not filtered. Writes throw ``FlecheError/rejected(_:)``.
-public final class FilteredCache: CacheWrapper {
+public final class FilteredCache: ReadOnlyWrapper {
     public let base: any BaseCache
+    public var refusal: String { "a filtered cache is a read-only view" }
     private let predicate: @Sendable (LazyCall) throws -> Bool
 
     /// A view of the calls of `base` for which `predicate` is true.
@@ -17,16 +18,6 @@ public final class FilteredCache: CacheWrapper {
     public convenience init(_ base: any BaseCache, template: CallTemplate) throws {
         let matcher = try template.matcher(using: base.algorithm)
         self.init(base) { matcher.matches($0.record) }
-    }
-
-    @discardableResult
-    public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
-        throw FlecheError.rejected("a filtered cache is a read-only view; save to the cache it filters")
-    }
-
-    @discardableResult
-    public func evict(_ key: Digest) throws -> Bool {
-        throw FlecheError.rejected("a filtered cache is a read-only view; evict \(key.hex) from the cache it filters")
     }
 
     public func load(_ key: Digest) throws -> LazyCall {

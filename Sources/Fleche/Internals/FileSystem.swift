@@ -28,11 +28,7 @@ enum FileSystem {
     static func readFile(
         _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
     ) throws -> [UInt8]? {
-        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw error(description(), "open")
-        }
+        guard let fd = try openForReading(path, relativeTo: directory, describedAs: description()) else { return nil }
         defer { close(fd) }
         let path = description()
         var info = stat()
@@ -75,11 +71,7 @@ enum FileSystem {
     static func readSmallFile(
         _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
     ) throws -> [UInt8]? {
-        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw error(description(), "open")
-        }
+        guard let fd = try openForReading(path, relativeTo: directory, describedAs: description()) else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var capacity = 4096
@@ -112,6 +104,18 @@ enum FileSystem {
             if atEnd { return bytes }
             capacity *= 2
         }
+    }
+
+    /// Opens a file read-only, or returns `nil` if it does not exist.
+    private static func openForReading(
+        _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
+    ) throws -> Int32? {
+        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw error(description(), "open")
+        }
+        return fd
     }
 
     /// Opens a directory for `openat`, or returns `nil` if it cannot be opened.

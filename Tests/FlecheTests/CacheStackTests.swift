@@ -169,4 +169,23 @@ struct CacheStackTests {
         _ = try f(4, "s")                       // evicts 0
         #expect(try !f.contains(0, "s") && f.contains(2, "s") && f.contains(3, "s") && f.contains(4, "s"))
     }
+
+    @Test("size-limited under 8 threads × 200 new calls: exactly the limit stays, every result still returned")
+    func sizeLimitedConcurrent() throws {
+        let directory = try TemporaryDirectory()
+        let base = try Cache(root: directory.path)
+        let limited = try SizeLimitedCache(base, maxSize: 50)
+        let runs = Counter()
+        let f = scenarioFunction(limited, runs: runs)
+        let wrong = Counter()
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for i in 0..<200 where (try? f(thread * 1_000 + i, "c")) != scenarioResult(thread * 1_000 + i) {
+                wrong.increment()
+            }
+        }
+        #expect(wrong.value == 0)
+        #expect(runs.value == 1_600)
+        #expect(limited.count == 50)
+        #expect(try base.callKeys().count == 50)
+    }
 }

@@ -172,3 +172,57 @@ struct FileStoreTests {
         #expect(try early.load(f.digest(2, "b")).argument("i", as: Int.self) == 2)
     }
 }
+
+@Suite("Call manifests")
+struct CallManifestTests {
+    @Test("a record with every field round-trips through its manifest text")
+    func roundTrip() throws {
+        let record = CallRecord(
+            name: "f", module: "M", version: "3", codeDigest: Value.string("code").digest(using: .sha256),
+            arguments: [
+                .init(name: "small", value: ValueReference(.int(-7), using: .sha256, inlineLimit: 256)),
+                .init(name: "large", value: ValueReference(digest: Value.string("big").digest(using: .sha256))),
+            ],
+            metadata: ["runtime": ["timestop": .double(1795606114.1207707), "walltime": .double(0.25)],
+                       "tags": ["nested": .array([.int(1), .object([("a", .null)])]), "s": .string("é\"\\")]],
+            result: ValueReference(.doubles([0.5, -0.0, 1e-300]), using: .sha256, inlineLimit: 256))
+        let decoded = try CallManifest.decode(CallManifest.encode(record))
+        #expect(decoded == record)
+        #expect(try CallManifest.decodeResult(CallManifest.encode(record)) == record.result)
+        var bare = record
+        bare.module = nil
+        bare.version = nil
+        bare.codeDigest = nil
+        bare.result = nil
+        bare.metadata = [:]
+        #expect(try CallManifest.decode(CallManifest.encode(bare)) == bare)
+    }
+
+    @Test("bad manifests are errors that say what is wrong; unknown members are skipped")
+    func invalid() throws {
+        let digest = Value.int(1).digest(using: .sha256).hex
+        func reason(_ text: String) -> String? {
+            do {
+                _ = try CallManifest.decode(Array(text.utf8))
+                return nil
+            } catch let invalid as CallManifest.Invalid {
+                return invalid.reason
+            } catch {
+                return "\(error)"
+            }
+        }
+        let good = #"{"fleche_call": 1, "name": "f", "extra": {"x": [1]}, "arguments": [{"name": "i", "digest": "\#(digest)"}], "result": null}"#
+        #expect(reason(good) == nil)
+        #expect(reason(#"{"fleche_call": 2, "name": "f", "arguments": 7}"#)?.contains("manifest version 2") == true)
+        #expect(reason(#"{"fleche_call": 1, "arguments": []}"#) == "no 'name'")
+        #expect(reason(#"{"fleche_call": 1, "name": "f"}"#) == "no 'arguments' list")
+        #expect(reason(#"{"name": "f", "arguments": []}"#) == "no 'fleche_call' version")
+        #expect(reason(#"{"fleche_call": 1, "name": "f", "module": 3, "arguments": []}"#) == "'module' is not a string")
+        #expect(reason(#"{"fleche_call": 1, "name": "f", "arguments": [{"digest": "\#(digest)"}]}"#) == "an argument has no 'name'")
+        #expect(reason(#"{"fleche_call": 1, "name": "f", "arguments": [{"name": "i", "digest": "zz"}]}"#)?.contains("no valid 'digest'") == true)
+        #expect(reason(#"{"fleche_call": 1, "name": "f", "arguments": [], "metadata": {"runtime": 3}}"#) == "metadata 'runtime' is not an object")
+        #expect(reason(#"{"fleche_call": 1, "name": "f", "arguments": []} x"#)?.contains("trailing") == true)
+        #expect(reason(#"[1]"#)?.contains("expected an object") == true)
+        #expect(reason(String(good.dropLast(3)))?.contains("invalid JSON") == true)
+    }
+}

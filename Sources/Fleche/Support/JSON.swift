@@ -254,9 +254,62 @@ extension JSON {
     }
 }
 
-private struct JSONParser {
+/// A reader over JSON text, for the parsers here and for decoders that walk a document
+/// without building it (``CallManifest``).
+struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     var offset = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Calls `body` with each member name of the object that starts here; `body` must read
+    /// or skip the member's value.
+    mutating func forEachMember(depth: Int, _ body: (inout JSONParser, String) throws -> Void) throws {
+        skipSpace()
+        guard current == UInt8(ascii: "{") else { throw error("expected an object") }
+        offset += 1
+        skipSpace()
+        if current == UInt8(ascii: "}") { offset += 1; return }
+        while true {
+            skipSpace()
+            guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let key = try parseString()
+            skipSpace()
+            try expect(":")
+            skipSpace()
+            try body(&self, key)
+            skipSpace()
+            guard let next = current else { throw error("unterminated object") }
+            offset += 1
+            if next == UInt8(ascii: "}") { return }
+            guard next == UInt8(ascii: ",") else { offset -= 1; throw error("expected ',' or '}'") }
+        }
+    }
+
+    /// Calls `body` at each element of the array that starts here; `body` must read or skip
+    /// the element.
+    mutating func forEachElement(depth: Int, _ body: (inout JSONParser) throws -> Void) throws {
+        skipSpace()
+        guard current == UInt8(ascii: "[") else { throw error("expected an array") }
+        offset += 1
+        skipSpace()
+        if current == UInt8(ascii: "]") { offset += 1; return }
+        while true {
+            skipSpace()
+            try body(&self)
+            skipSpace()
+            guard let next = current else { throw error("unterminated array") }
+            offset += 1
+            if next == UInt8(ascii: "]") { return }
+            guard next == UInt8(ascii: ",") else { offset -= 1; throw error("expected ',' or ']'") }
+        }
+    }
+
+    /// Checks that only white space follows.
+    mutating func finish() throws {
+        skipSpace()
+        guard offset == bytes.count else { throw error("trailing characters") }
+    }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: offset, reason: reason) }
 

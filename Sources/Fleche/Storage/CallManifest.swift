@@ -163,9 +163,7 @@ enum CallManifest {
                 guard case .string(let text) = try parser.parseValue(depth: 3) else { throw Invalid(reason: "\(what) has no 'name'") }
                 name = text
             case "digest":
-                guard case .string(let hex) = try parser.parseValue(depth: 3), let parsed = Digest(hex: hex) else {
-                    throw Invalid(reason: "\(what) has no valid 'digest'")
-                }
+                guard let parsed = try parser.parseDigest() else { throw Invalid(reason: "\(what) has no valid 'digest'") }
                 digest = parsed
             case "value": inline = try parser.parseValue(depth: 3)
             default: try parser.skipValue(depth: 3)

@@ -477,6 +477,24 @@ struct JSONParser {
         }
     }
 
+    /// A string value holding a full hex digest, parsed from the bytes without making a
+    /// `String`; `nil` (having consumed the value) for any other value.
+    mutating func parseDigest() throws -> Digest? {
+        guard current == UInt8(ascii: "\"") else {
+            _ = try parseValue(depth: 1)
+            return nil
+        }
+        let start = offset + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
+            _ = try parseString()
+            return nil
+        }
+        offset = end + 1
+        return Digest.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end])).map(Digest.init(bytes:))
+    }
+
     mutating func parseString() throws -> String {
         offset += 1  // opening quote
         let start = offset

@@ -192,7 +192,10 @@ struct ValueRoundTripTests {
         for number in [1795606114.1207707, 4.999999999999796e-06, -2.5e3, 0.1, 1e308, 5e-324] {
             #expect(try JSON.parse(JSON.double(number).serialized()) == .double(number))
         }
-        for bad in [#"{"skip": [1,, 2], "keep": 1}"#, #"{"skip": {"x" 1}, "keep": 1}"#, #"{"skip": "open, "keep": 1}"#, #"{"keep": 1} x"#] {
+        let numbers = #"{"skip": [0, -1, 2.5, -2.5e3, 1e+20, 4E-2], "keep": 1}"#
+        #expect(try Array(numbers.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } == [.int(1)])
+        for bad in [#"{"skip": [1,, 2], "keep": 1}"#, #"{"skip": {"x" 1}, "keep": 1}"#, #"{"skip": "open, "keep": 1}"#, #"{"keep": 1} x"#,
+                    #"{"skip": 1., "keep": 1}"#, #"{"skip": -, "keep": 1}"#, #"{"skip": 1e, "keep": 1}"#, #"{"skip": +1, "keep": 1}"#] {
             #expect(throws: JSONParseError.self) { try Array(bad.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } }
         }
     }

@@ -404,7 +404,34 @@ struct JSONParser {
                 guard next == UInt8(ascii: ",") else { offset -= 1; throw error("expected ',' or a closing bracket") }
             }
         default:
-            _ = try parseNumber()
+            try skipNumber()
+        }
+    }
+
+    /// Checks a number's grammar (`-? digits (. digits)? ([eE] [+-]? digits)?`) and moves
+    /// past it without converting it: the hit path skips a manifest's metadata, whose
+    /// timestamps went through `strtod` for nothing (perf).
+    private mutating func skipNumber() throws {
+        let start = offset
+        func digits(_ parser: inout JSONParser) -> Bool {
+            let first = parser.offset
+            while let byte = parser.current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { parser.offset += 1 }
+            return parser.offset > first
+        }
+        if current == UInt8(ascii: "-") { offset += 1 }
+        guard digits(&self) else {
+            offset = start
+            if let byte = current { throw error("unexpected character '\(Unicode.Scalar(byte))'") }
+            throw error("unexpected end of input")
+        }
+        if current == UInt8(ascii: ".") {
+            offset += 1
+            guard digits(&self) else { throw error("expected digits after '.'") }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            offset += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { offset += 1 }
+            guard digits(&self) else { throw error("expected digits in the exponent") }
         }
     }
 

@@ -56,9 +56,7 @@ extension Value {
     func containerDigest(using algorithm: DigestAlgorithm, childDigests: [Digest]) -> Digest {
         switch self {
         case .array:
-            return Self.hash(algorithm, .array) { hasher in
-                for digest in childDigests { hasher.update(digest.bytes) }
-            }
+            return Self.arrayDigest(using: algorithm, of: childDigests)
         case .set:
             return Self.hash(algorithm, .set) { hasher in
                 for digest in childDigests.sorted() { hasher.update(digest.bytes) }
@@ -74,16 +72,37 @@ extension Value {
                 }
             }
         case .record(let type, let fields):
-            return Self.hash(algorithm, .record) { hasher in
-                Self.updateLengthPrefixed(type, into: &hasher)
-                let order = fields.indices.sorted { fields[$0].name.utf8.lexicographicallyPrecedes(fields[$1].name.utf8) }
-                for index in order {
-                    Self.updateLengthPrefixed(fields[index].name, into: &hasher)
-                    hasher.update(childDigests[index].bytes)
-                }
-            }
+            let order = Self.fieldOrder(fields.map(\.name))
+            return Self.recordDigest(
+                using: algorithm, type: type, sortedFields: order.map { (fields[$0].name, childDigests[$0]) })
         default:
             return digest(using: algorithm)
+        }
+    }
+
+    /// The digest of an array from its elements' digests.
+    static func arrayDigest(using algorithm: DigestAlgorithm, of elementDigests: [Digest]) -> Digest {
+        hash(algorithm, .array) { hasher in
+            for digest in elementDigests { hasher.update(digest.bytes) }
+        }
+    }
+
+    /// The order in which a record's fields are hashed: by the UTF-8 bytes of their names.
+    static func fieldOrder(_ names: [String]) -> [Int] {
+        names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+    }
+
+    /// The digest of a record from its fields' names and digests, already in
+    /// ``fieldOrder(_:)`` (a call key's record has a fixed shape: its order is computed once).
+    static func recordDigest(
+        using algorithm: DigestAlgorithm, type: String, sortedFields: [(name: String, digest: Digest)]
+    ) -> Digest {
+        hash(algorithm, .record) { hasher in
+            updateLengthPrefixed(type, into: &hasher)
+            for field in sortedFields {
+                updateLengthPrefixed(field.name, into: &hasher)
+                hasher.update(field.digest.bytes)
+            }
         }
     }
 

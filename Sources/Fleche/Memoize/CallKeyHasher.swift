@@ -5,16 +5,23 @@ import Synchronization
 ///
 /// The key is the Merkle digest of ``CallRecord/keyValue(name:module:version:codeDigest:arguments:)``;
 /// rebuilding that value and hashing all ten or so of its nodes on every call was a tenth of
-/// a hit (measured with perf). Here a call hashes only what depends on its arguments.
+/// a hit (measured with perf). Here a call hashes only what depends on its arguments: one
+/// node per argument, the arguments array, and the record, whose fields are already in
+/// hashing order.
 final class CallKeyHasher: Sendable {
-    private struct Constants {
-        /// The `Call` record shell, for field order and names.
-        let shell: Value
-        /// Digests of the name, module, version and code fields, in the shell's field order
-        /// (the arguments field is last).
-        let fieldDigests: [Digest]
-        /// Digest of each argument name string.
-        var argumentNames: [String: Digest]
+    /// What never changes for one algorithm.
+    private final class Constants: Sendable {
+        /// The record's fields in hashing order, with the digests of the fixed ones; the
+        /// arguments field's digest is filled in per call at `argumentsIndex`.
+        let sortedFields: [(name: String, digest: Digest)]
+        let argumentsIndex: Int
+        /// Digest of each argument name string, filled as names are seen.
+        let argumentNames = Mutex<[String: Digest]>([:])
+
+        init(sortedFields: [(name: String, digest: Digest)], argumentsIndex: Int) {
+            self.sortedFields = sortedFields
+            self.argumentsIndex = argumentsIndex
+        }
     }
 
     private let identity: FunctionIdentity
@@ -23,27 +30,28 @@ final class CallKeyHasher: Sendable {
     init(identity: FunctionIdentity) { self.identity = identity }
 
     func key(arguments: [(String, Digest)], algorithm: DigestAlgorithm) -> Digest {
-        var table = constants.withLock { table in
-            if table[algorithm] == nil { table[algorithm] = makeConstants(algorithm) }
-            return table[algorithm]!
+        let table = constants.withLock { table in
+            if let known = table[algorithm] { return known }
+            let made = makeConstants(algorithm)
+            table[algorithm] = made
+            return made
+        }
+        let nameDigests = table.argumentNames.withLock { names in
+            arguments.map { name, _ in
+                if let known = names[name] { return known }
+                let digest = Value.string(name).digest(using: algorithm)
+                names[name] = digest
+                return digest
+            }
         }
         var pairDigests: [Digest] = []
         pairDigests.reserveCapacity(arguments.count)
-        var newNames = false
-        for (name, digest) in arguments {
-            let nameDigest: Digest
-            if let known = table.argumentNames[name] {
-                nameDigest = known
-            } else {
-                nameDigest = Value.string(name).digest(using: algorithm)
-                table.argumentNames[name] = nameDigest
-                newNames = true
-            }
-            pairDigests.append(Value.array([.null, .null]).containerDigest(using: algorithm, childDigests: [nameDigest, digest]))
+        for (nameDigest, argument) in zip(nameDigests, arguments) {
+            pairDigests.append(Value.arrayDigest(using: algorithm, of: [nameDigest, argument.1]))
         }
-        if newNames { constants.withLock { $0[algorithm] = table } }
-        let argumentsDigest = Value.array([]).containerDigest(using: algorithm, childDigests: pairDigests)
-        return table.shell.containerDigest(using: algorithm, childDigests: table.fieldDigests + [argumentsDigest])
+        var fields = table.sortedFields
+        fields[table.argumentsIndex].digest = Value.arrayDigest(using: algorithm, of: pairDigests)
+        return Value.recordDigest(using: algorithm, type: "Call", sortedFields: fields)
     }
 
     private func makeConstants(_ algorithm: DigestAlgorithm) -> Constants {
@@ -51,10 +59,11 @@ final class CallKeyHasher: Sendable {
             name: identity.name, module: identity.module, version: identity.version,
             codeDigest: identity.codeDigest, arguments: [])
         guard case .record(_, let fields) = full else { preconditionFailure("the key value is a record") }
-        // The arguments field must be last, so that its digest can be appended.
-        let fixed = fields.filter { $0.name != "arguments" }
-        let shell = Value.record(type: "Call", fields: fixed + [.init(name: "arguments", value: .array([]))])
-        return Constants(
-            shell: shell, fieldDigests: fixed.map { $0.value.digest(using: algorithm) }, argumentNames: [:])
+        let order = Value.fieldOrder(fields.map(\.name))
+        let sorted = order.map { (name: fields[$0].name, digest: fields[$0].value.digest(using: algorithm)) }
+        guard let argumentsIndex = sorted.firstIndex(where: { $0.name == "arguments" }) else {
+            preconditionFailure("the key value has an arguments field")
+        }
+        return Constants(sortedFields: sorted, argumentsIndex: argumentsIndex)
     }
 }

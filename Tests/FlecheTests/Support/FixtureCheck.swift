@@ -36,6 +36,13 @@ enum FixtureCheck {
         let fixture = try fixture(file, "calls", index, name)
         let call = try Call(jsonForm: try #require(fixture["call"], "\(name): no 'call'"))
         try expectDigests(name, fixture) { call.key(using: $0) }
+        // Memoized functions compute keys their own, faster way: it must agree.
+        let hasher = CallKeyHasher(identity: FunctionIdentity(
+            name: call.name, module: call.module, version: call.version, codeDigest: call.codeDigest,
+            argumentNames: call.arguments.map(\.name)))
+        try expectDigests(name + " (memoized)", fixture) { algorithm in
+            hasher.key(arguments: call.arguments.map { ($0.name, $0.value.digest(using: algorithm)) }, algorithm: algorithm)
+        }
         #expect(try Call(jsonForm: call.jsonForm) == call, "\(name): call JSON form does not round-trip")
     }
 

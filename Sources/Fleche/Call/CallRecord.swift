@@ -12,7 +12,12 @@ public struct ValueReference: Sendable, Hashable {
 
     /// Digests `value`, keeping it inline if its payload is at most `inlineLimit` bytes.
     public init(_ value: Value, using algorithm: DigestAlgorithm, inlineLimit: Int) {
-        digest = value.digest(using: algorithm)
+        self.init(value, digest: value.digest(using: algorithm), inlineLimit: inlineLimit)
+    }
+
+    /// A reference to `value`, whose digest is already known.
+    init(_ value: Value, digest: Digest, inlineLimit: Int) {
+        self.digest = digest
         inline = inlineLimit > 0 && value.isSmall(limit: inlineLimit) ? value : nil
     }
 }

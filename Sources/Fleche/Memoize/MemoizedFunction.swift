@@ -49,12 +49,28 @@ struct MemoizationCore: Sendable {
         self.keyHasher = CallKeyHasher(identity: identity)
     }
 
-    /// A call ready to be looked up and, on a miss, stored.
+    /// A call ready to be looked up and, on a miss, stored. Only the key is computed up
+    /// front; the record is built on a miss (a hit never needs it).
     struct Prepared {
         let cache: any BaseCache
         let key: Digest
-        let record: CallRecord
-        let values: [Digest: Value]
+        let arguments: [Call.Argument]
+        let argumentDigests: [Digest]
+
+        /// The record without result and metadata, and the argument values it does not
+        /// inline (by digest).
+        func record(identity: FunctionIdentity) -> (CallRecord, [Digest: Value]) {
+            var values: [Digest: Value] = [:]
+            let references = zip(arguments, argumentDigests).map { argument, digest in
+                let reference = ValueReference(argument.value, digest: digest, inlineLimit: cache.inlineLimit)
+                if reference.inline == nil { values[digest] = argument.value }
+                return CallRecord.Argument(name: argument.name, value: reference)
+            }
+            let record = CallRecord(
+                name: identity.name, module: identity.module, version: identity.version,
+                codeDigest: identity.codeDigest, arguments: references)
+            return (record, values)
+        }
     }
 
     func resolveCache() throws -> any BaseCache {
@@ -72,19 +88,12 @@ struct MemoizationCore: Sendable {
         return zip(names, values).filter { !identity.ignored.contains($0.0) }.map { Call.Argument(name: $0.0, value: $0.1) }
     }
 
-    /// Builds the record and key for `arguments` in `cache`.
+    /// Digests the arguments and computes the key for `arguments` in `cache`.
     func prepare(_ arguments: [Call.Argument], cache: any BaseCache) -> Prepared {
-        let call = Call(
-            name: identity.name, module: identity.module, version: identity.version,
-            codeDigest: identity.codeDigest, arguments: arguments)
-        let record = call.record(using: cache.algorithm, inlineLimit: cache.inlineLimit)
-        var values: [Digest: Value] = [:]
-        for (argument, reference) in zip(arguments, record.arguments) where reference.value.inline == nil {
-            values[reference.value.digest] = argument.value
-        }
+        let digests = arguments.map { $0.value.digest(using: cache.algorithm) }
         let key = keyHasher.key(
-            arguments: record.arguments.map { ($0.name, $0.value.digest) }, algorithm: cache.algorithm)
-        return Prepared(cache: cache, key: key, record: record, values: values)
+            arguments: zip(arguments, digests).map { ($0.name, $1) }, algorithm: cache.algorithm)
+        return Prepared(cache: cache, key: key, arguments: arguments, argumentDigests: digests)
     }
 
     /// Encodes the arguments and prepares the call, or returns `nil` (after a warning) when
@@ -150,11 +159,10 @@ struct MemoizationCore: Sendable {
     func store<R: Encodable>(_ prepared: Prepared, result: R, metadata: Metadata) {
         do {
             let value = try ValueEncoder().encode(result)
-            var record = prepared.record
+            var (record, values) = prepared.record(identity: identity)
             let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: prepared.cache.inlineLimit)
             record.result = reference
             record.metadata = metadata
-            var values = prepared.values
             if reference.inline == nil { values[reference.digest] = value }
             try prepared.cache.save(record, values: values)
         } catch {

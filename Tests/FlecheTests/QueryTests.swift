@@ -37,6 +37,41 @@ struct QueryTests {
         #expect(try cache.query(CallTemplate(codeDigest: Value.int(0).digest(using: .sha256))).isEmpty)
     }
 
+    @Test("count() on a file store reads only the members a template tests, and agrees with calls()")
+    func countOnFileStore() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.path)
+        let runs = Counter()
+        let f = scenarioFunction(cache, runs: runs, metadata: [RuntimeCollector(), TagsCollector(["project": .string("alpha")])])
+        for i in 0..<20 { _ = try f(i, "s") }
+        let g = scenarioFunction(cache, runs: runs, name: "g", version: "2")
+        for i in 0..<2 { _ = try g(100 + i, "t") }
+        let three = String(Value.int(3).digest(using: .sha256).hex.prefix(8))
+        let cases: [(CallTemplate, Int)] = [
+            (CallTemplate(), 22),
+            (CallTemplate(name: "f"), 20),
+            (CallTemplate(name: "f", module: "FlecheTests"), 20),
+            (CallTemplate(module: "Elsewhere"), 0),
+            (CallTemplate(version: "2"), 2),
+            (CallTemplate(arguments: ["i": try .equals(3)]), 1),
+            (CallTemplate(arguments: ["i": .digestPrefix(three)]), 1),
+            (CallTemplate(result: try .equals(scenarioResult(7))), 1),
+            (CallTemplate(metadata: ["tags": ["project": .string("alpha")]]), 20),
+            (CallTemplate(name: "g", metadata: ["tags": [:]]), 0),
+        ]
+        for (template, expected) in cases {
+            #expect(try cache.query(template).count() == expected, "\(template)")
+            #expect(try cache.query(template).calls().count == expected, "\(template)")
+        }
+        // A corrupt manifest is skipped by both, and a transformed query counts its calls.
+        let victim = try f.digest(0, "s")
+        try Data("{\"fleche_call\": 1, \"name\": \"f\", \"arguments\": [".utf8)
+            .write(to: URL(fileURLWithPath: cache.store!.calls.path(of: victim)))
+        #expect(try cache.query(name: "f").count() == 19)
+        #expect(try cache.query(name: "f").calls().count == 19)
+        #expect(try cache.query(name: "f").take(5).count() == 5)
+    }
+
     @Test("only, sorted, take, skip, unique, grouped, latest and oldest (37)")
     func combinators() throws {
         let (cache, _) = try populated()

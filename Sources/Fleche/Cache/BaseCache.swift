@@ -32,11 +32,18 @@ public protocol BaseCache: AnyObject, Sendable {
     /// The stored calls that match `template`, each with the member cache that holds it.
     /// ``query(_:)`` is the lazy, composable form users call.
     func matchingCalls(_ template: CallTemplate) throws -> [LazyCall]
+    /// How many stored calls match `template`; by default the count of ``matchingCalls(_:)``,
+    /// a file store counts without decoding what matching does not look at.
+    func countMatching(_ template: CallTemplate) throws -> Int
 }
 
 // MARK: - Keys as typed by users
 
 extension BaseCache {
+    public func countMatching(_ template: CallTemplate) throws -> Int {
+        try matchingCalls(template).count
+    }
+
     public func loadResult(_ key: Digest) throws -> Value {
         try load(key).resultValue()
     }
@@ -95,7 +102,7 @@ extension BaseCache {
     /// The calls matching `template`: a lazy query, evaluated each time it is read, so it
     /// always reflects the cache as it is then.
     public func query(_ template: CallTemplate = CallTemplate()) -> CallQuery {
-        CallQuery(cache: self) { [self] in try matchingCalls(template) }
+        CallQuery(cache: self, source: { [self] in try matchingCalls(template) }, counter: { [self] in try countMatching(template) })
     }
 
     /// The calls matching the given fields (`nil` fields match anything).

@@ -105,6 +105,12 @@ public final class Cache: BaseCache {
 
     public func callKeys() throws -> [Digest] { try calls.keys() }
 
+    public func countMatching(_ template: CallTemplate) throws -> Int {
+        let matcher = try template.matcher(using: algorithm)
+        if let files = calls as? FileCallStorage { return try files.count(matching: matcher) }
+        return try calls.records().count { matcher.matches($0.record) }
+    }
+
     public func matchingCalls(_ template: CallTemplate) throws -> [LazyCall] {
         let matcher = try template.matcher(using: algorithm)
         return try calls.records().filter { matcher.matches($0.record) }.map {

@@ -27,6 +27,7 @@ extension CacheWrapper {
     public func keys(withPrefix prefix: String) throws -> [Digest] { try base.keys(withPrefix: prefix) }
     public func callKeys() throws -> [Digest] { try base.callKeys() }
     public func matchingCalls(_ template: CallTemplate) throws -> [LazyCall] { try base.matchingCalls(template) }
+    public func countMatching(_ template: CallTemplate) throws -> Int { try base.countMatching(template) }
 }
 
 /// A wrapper that refuses writes: `save` and `evict` throw ``FlecheError/rejected(_:)``

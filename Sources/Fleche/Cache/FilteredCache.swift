@@ -49,4 +49,9 @@ public final class FilteredCache: ReadOnlyWrapper {
     public func matchingCalls(_ template: CallTemplate) throws -> [LazyCall] {
         try base.matchingCalls(template).filter(predicate)
     }
+
+    /// The predicate needs whole calls: counted from ``matchingCalls(_:)``.
+    public func countMatching(_ template: CallTemplate) throws -> Int {
+        try matchingCalls(template).count
+    }
 }

@@ -37,6 +37,18 @@ public struct CallTemplate: Sendable {
         self.metadata = metadata
     }
 
+    /// The manifest members matching needs (see ``CallManifest``).
+    var members: Set<String> {
+        var members: Set<String> = []
+        if module != nil { members.insert("module") }
+        if version != nil { members.insert("version") }
+        if codeDigest != nil { members.insert("code") }
+        if !arguments.isEmpty { members.insert("arguments") }
+        if result != nil { members.insert("result") }
+        if metadata != nil { members.insert("metadata") }
+        return members
+    }
+
     /// The template with every pattern reduced to a digest prefix, computed once per query.
     func matcher(using algorithm: DigestAlgorithm) throws -> Matcher {
         func prefix(_ pattern: ValuePattern) throws -> String {

@@ -9,15 +9,18 @@ public struct CallQuery: Sendable {
     /// so evicting through a stack removes every copy.
     public let cache: any BaseCache
     private let source: @Sendable () throws -> [LazyCall]
+    /// Counts without loading the calls, for a query not yet transformed.
+    private let counter: (@Sendable () throws -> Int)?
 
-    init(cache: any BaseCache, source: @escaping @Sendable () throws -> [LazyCall]) {
+    init(cache: any BaseCache, source: @escaping @Sendable () throws -> [LazyCall], counter: (@Sendable () throws -> Int)? = nil) {
         self.cache = cache
         self.source = source
+        self.counter = counter
     }
 
     private func then(_ transform: @escaping @Sendable ([LazyCall]) throws -> [LazyCall]) -> CallQuery {
         let source = self.source
-        return CallQuery(cache: cache) { try transform(source()) }
+        return CallQuery(cache: cache, source: { try transform(source()) })
     }
 
     // MARK: Reading
@@ -25,8 +28,9 @@ public struct CallQuery: Sendable {
     /// The matching calls, read now.
     public func calls() throws -> [LazyCall] { try source() }
 
-    /// How many calls match.
-    public func count() throws -> Int { try source().count }
+    /// How many calls match (a plain query on a file store reads only the manifest members
+    /// its template tests).
+    public func count() throws -> Int { try counter?() ?? source().count }
 
     /// The first matching call, or `nil`.
     public var first: LazyCall? { get throws { try source().first } }

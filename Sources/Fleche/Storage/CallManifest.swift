@@ -70,7 +70,10 @@ enum CallManifest {
     /// envelope (a query or gc reads one manifest per call; building the tree and then the
     /// record was a third of a query, perf). Inline values and metadata fields go through
     /// ``JSON``, which they are.
-    static func decode(_ bytes: [UInt8]) throws -> CallRecord {
+    ///
+    /// With `members`, only those members (and `fleche_call` and `name`) are built; the
+    /// others are syntax-checked and left empty in the record: what matching a query needs.
+    static func decode(_ bytes: [UInt8], members: Set<String>? = nil) throws -> CallRecord {
         do {
             return try bytes.withUnsafeBytes { raw in
                 var parser = JSONParser(bytes: raw)
@@ -83,6 +86,11 @@ enum CallManifest {
                 var result: ValueReference?
                 var metadata: Metadata = [:]
                 try parser.forEachMember(depth: 0) { parser, key in
+                    if let members, key != "fleche_call", key != "name", !members.contains(key) {
+                        if key == "arguments" { arguments = [] }
+                        try parser.skipValue(depth: 1)
+                        return
+                    }
                     switch key {
                     case "fleche_call":
                         guard let format = try parser.parseValue(depth: 1).int64Value else {

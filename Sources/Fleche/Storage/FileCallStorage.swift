@@ -78,14 +78,36 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
 
     /// Loads `keys` in parallel, in order, each as a success or its error.
     func loadAll(_ keys: [Digest]) -> [(Digest, Result<CallRecord, any Error>)] {
+        inParallel(keys) { key in Result { try load(key) } }
+    }
+
+    /// How many readable records match `matcher`, reading only the manifest members it
+    /// looks at (counting needs no inline values and no metadata it does not test).
+    func count(matching matcher: CallTemplate.Matcher) throws -> Int {
+        let members = matcher.template.members
+        let matches = inParallel(try keys()) { key -> Bool in
+            do {
+                guard let bytes = try readManifest(key) else { return false }
+                return matcher.matches(try CallManifest.decode(bytes, members: members))
+            } catch {
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+                return false
+            }
+        }
+        return matches.count { $0.1 }
+    }
+
+    /// `work` over `keys` on all cores (a query over many calls is bound by reading and
+    /// parsing one small file each), results in the order of `keys`.
+    private func inParallel<R: Sendable>(_ keys: [Digest], _ work: @Sendable (Digest) -> R) -> [(Digest, R)] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 256))
-        guard workers > 1 else { return keys.map { key in (key, Result { try load(key) }) } }
-        let results = Mutex([[(Digest, Result<CallRecord, any Error>)]](repeating: [], count: workers))
+        guard workers > 1 else { return keys.map { ($0, work($0)) } }
+        let results = Mutex([[(Digest, R)]](repeating: [], count: workers))
         let chunk = (keys.count + workers - 1) / workers
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let slice = keys[min(keys.count, worker * chunk)..<min(keys.count, (worker + 1) * chunk)]
-            let loaded = slice.map { key in (key, Result { try load(key) }) }
-            results.withLock { $0[worker] = loaded }
+            let done = slice.map { ($0, work($0)) }
+            results.withLock { $0[worker] = done }
         }
         return results.withLock { $0.flatMap { $0 } }
     }

@@ -192,6 +192,10 @@ struct ValueRoundTripTests {
         for number in [1795606114.1207707, 4.999999999999796e-06, -2.5e3, 0.1, 1e308, 5e-324] {
             #expect(try JSON.parse(JSON.double(number).serialized()) == .double(number))
         }
+        let escapes = #"{"skip": ["a\"b", "c\\", "\\\"d", "", "é\u00e9"], "keep": 2}"#
+        #expect(try Array(escapes.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } == [.int(2)])
+        #expect(throws: JSONParseError.self) { try Array(#"{"skip": "abc\", "keep": 1}"#.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } }
+        #expect(throws: JSONParseError.self) { try Array(#"{"skip": "abc"#.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } }
         let numbers = #"{"skip": [0, -1, 2.5, -2.5e3, 1e+20, 4E-2], "keep": 1}"#
         #expect(try Array(numbers.utf8).withUnsafeBytes { try JSON.parseMembers($0, keep: ["keep"]) } == [.int(1)])
         for bad in [#"{"skip": [1,, 2], "keep": 1}"#, #"{"skip": {"x" 1}, "keep": 1}"#, #"{"skip": "open, "keep": 1}"#, #"{"keep": 1} x"#,

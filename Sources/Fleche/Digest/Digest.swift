@@ -78,7 +78,7 @@ extension Digest: Codable {
 
 /// Lowercase hex encoding and decoding without Foundation.
 enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func encode(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in

@@ -28,7 +28,9 @@ enum FileSystem {
     static func readFile(
         _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
     ) throws -> [UInt8]? {
-        guard let fd = try openForReading(path, relativeTo: directory, describedAs: description()) else { return nil }
+        guard let fd = try path.withCString({ try openForReading($0, relativeTo: directory, describedAs: description()) }) else {
+            return nil
+        }
         defer { close(fd) }
         let path = description()
         var info = stat()
@@ -69,7 +71,7 @@ enum FileSystem {
     /// and one more that finds the end (the buffer grows for a larger file), so a manifest
     /// costs open, two reads and close.
     static func readSmallFile(
-        _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
+        _ path: UnsafePointer<CChar>, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
     ) throws -> [UInt8]? {
         guard let fd = try openForReading(path, relativeTo: directory, describedAs: description()) else { return nil }
         defer { close(fd) }
@@ -108,7 +110,7 @@ enum FileSystem {
 
     /// Opens a file read-only, or returns `nil` if it does not exist.
     private static func openForReading(
-        _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
+        _ path: UnsafePointer<CChar>, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
     ) throws -> Int32? {
         let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {

@@ -31,11 +31,22 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// (a store deleted and created again while this process runs).
     private func readManifest(_ key: Digest) throws -> [UInt8]? {
         if let directoryDescriptor {
-            var relative = key.hex
-            relative.insert("/", at: relative.utf8.index(relative.startIndex, offsetBy: 2))
-            if let bytes = try FileSystem.readSmallFile(relative, relativeTo: directoryDescriptor, describedAs: self.path(of: key)) {
-                return bytes
+            // "ab/cdef…" written straight into a stack buffer: no Strings on the hit path.
+            let found = try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) { path in
+                var index = 0
+                for (position, byte) in key.bytes.enumerated() {
+                    path[index] = CChar(bitPattern: Hex.digits[Int(byte >> 4)])
+                    path[index + 1] = CChar(bitPattern: Hex.digits[Int(byte & 0x0f)])
+                    index += 2
+                    if position == 0 {
+                        path[index] = CChar(bitPattern: UInt8(ascii: "/"))
+                        index += 1
+                    }
+                }
+                path[index] = 0
+                return try FileSystem.readSmallFile(path.baseAddress!, relativeTo: directoryDescriptor, describedAs: self.path(of: key))
             }
+            if let found { return found }
         }
         return try FileSystem.readFile(path(of: key))
     }

@@ -437,14 +437,19 @@ struct JSONParser {
 
     private mutating func skipString() throws {
         offset += 1
-        while let byte = current {
-            offset += 1
-            if byte == UInt8(ascii: "\"") { return }
-            if byte == UInt8(ascii: "\\") {
-                guard current != nil else { break }
-                offset += 1
-            }
+        // Jump from quote to quote with memchr (skipping a manifest's digests byte by byte
+        // was a tenth of a count query, perf); a quote after an odd run of backslashes is
+        // escaped.
+        let base = bytes.baseAddress!
+        while offset < bytes.count {
+            guard let found = memchr(base + offset, Int32(UInt8(ascii: "\"")), bytes.count - offset) else { break }
+            let quote = UnsafeRawPointer(found) - base
+            var backslashes = 0
+            while quote - backslashes - 1 >= offset, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            offset = quote + 1
+            if backslashes % 2 == 0 { return }
         }
+        offset = bytes.count
         throw error("unterminated string")
     }
 

@@ -198,6 +198,22 @@ struct CallManifestTests {
         #expect(try CallManifest.decode(CallManifest.encode(bare)) == bare)
     }
 
+    @Test("manifests larger than the first 4 KiB read load whole, on the hit path and in queries")
+    func largeManifest() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.path)
+        let note = String(repeating: "ab", count: 6_000)
+        let f = memoize("f", arguments: ["x"], metadata: [TagsCollector(["note": .string(note)])], cache: cache) { (x: Int) in x + 1 }
+        _ = try f(1)
+        let key = try f.digest(1)
+        #expect(FileSystem.info(cache.store!.calls.path(of: key))!.size > 12_000)
+        let runs = Counter()
+        let g = memoize("f", arguments: ["x"], cache: cache) { (x: Int) -> Int in runs.increment(); return 0 }
+        #expect(try g(1) == 2 && runs.value == 0)
+        #expect(try cache.load(key).metadata["tags"]?["note"] == .string(note))
+        #expect(try cache.query(CallTemplate(metadata: ["tags": ["note": .string(note)]])).count() == 1)
+    }
+
     @Test("bad manifests are errors that say what is wrong; unknown members are skipped")
     func invalid() throws {
         let digest = Value.int(1).digest(using: .sha256).hex

@@ -68,10 +68,12 @@ enum FileSystem {
 
     /// Reads a whole small file (a manifest) at `path` relative to the open directory
     /// `directory`, or returns `nil` if it does not exist. No `fstat`: one read into 4 KiB
-    /// and one more that finds the end (the buffer grows for a larger file), so a manifest
-    /// costs open, two reads and close.
+    /// (the buffer grows for a larger file) and, with `confirmEnd`, one more that finds the
+    /// end. Without it a short read is taken as the end, as it is for a local file that is
+    /// never written in place: a manifest then costs open, one read and close.
     static func readSmallFile(
-        _ path: UnsafePointer<CChar>, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
+        _ path: UnsafePointer<CChar>, relativeTo directory: Int32, confirmEnd: Bool,
+        describedAs description: @autoclosure () -> String
     ) throws -> [UInt8]? {
         guard let fd = try openForReading(path, relativeTo: directory, describedAs: description()) else { return nil }
         defer { close(fd) }
@@ -98,6 +100,10 @@ enum FileSystem {
                         break
                     }
                     filled += count
+                    if !confirmEnd, filled < buffer.count {
+                        atEnd = true
+                        break
+                    }
                 }
                 return filled
             }

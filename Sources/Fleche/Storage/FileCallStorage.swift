@@ -29,7 +29,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// The bytes of the manifest `key`, or `nil` if there is none. Read through the open
     /// `calls/`; a miss there is checked by path too, in case the directory was replaced
     /// (a store deleted and created again while this process runs).
-    private func readManifest(_ key: Digest) throws -> [UInt8]? {
+    private func readManifest(_ key: Digest, confirmEnd: Bool) throws -> [UInt8]? {
         if let directoryDescriptor {
             // "ab/cdef…" written straight into a stack buffer: no Strings on the hit path.
             let found = try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) { path in
@@ -44,11 +44,30 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
                     }
                 }
                 path[index] = 0
-                return try FileSystem.readSmallFile(path.baseAddress!, relativeTo: directoryDescriptor, describedAs: self.path(of: key))
+                return try FileSystem.readSmallFile(
+                    path.baseAddress!, relativeTo: directoryDescriptor, confirmEnd: confirmEnd, describedAs: self.path(of: key))
             }
             if let found { return found }
         }
         return try FileSystem.readFile(path(of: key))
+    }
+
+    /// Reads and decodes the manifest `key`, or returns `nil` if there is none. The first
+    /// read takes a short read as the end of the file; a manifest that does not decode is
+    /// read again to a confirmed end before it is called corrupt.
+    private func decodeManifest<T>(_ key: Digest, _ decode: ([UInt8]) throws -> T) throws -> T? {
+        guard let bytes = try readManifest(key, confirmEnd: false) else { return nil }
+        do {
+            return try decode(bytes)
+        } catch let first as CallManifest.Invalid {
+            guard let again = try readManifest(key, confirmEnd: true) else { return nil }
+            do {
+                guard again != bytes else { throw first }
+                return try decode(again)
+            } catch let invalid as CallManifest.Invalid {
+                throw FlecheError.corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
+            }
+        }
     }
 
     /// The path of the manifest for `key`.
@@ -64,12 +83,10 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
 
     /// Reads only the result member of the manifest: what a memoized call needs on a hit.
     public func resultReference(_ key: Digest) throws -> ValueReference? {
-        guard let bytes = try readManifest(key) else { throw FlecheError.notFound(key: key.hex) }
-        do {
-            return try CallManifest.decodeResult(bytes)
-        } catch let invalid as CallManifest.Invalid {
-            throw FlecheError.corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
+        guard let reference = try decodeManifest(key, { try CallManifest.decodeResult($0) }) else {
+            throw FlecheError.notFound(key: key.hex)
         }
+        return reference
     }
 
     /// Every readable record, read on all cores (a query over many calls is bound by reading
@@ -98,8 +115,8 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         let members = matcher.template.members
         let matches = inParallel(try keys()) { key -> Bool in
             do {
-                guard let bytes = try readManifest(key) else { return false }
-                return matcher.matches(try CallManifest.decode(bytes, members: members))
+                guard let record = try decodeManifest(key, { try CallManifest.decode($0, members: members) }) else { return false }
+                return matcher.matches(record)
             } catch {
                 log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
                 return false
@@ -124,11 +141,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     }
 
     public func load(_ key: Digest) throws -> CallRecord {
-        guard let bytes = try readManifest(key) else { throw FlecheError.notFound(key: key.hex) }
-        do {
-            return try CallManifest.decode(bytes)
-        } catch let invalid as CallManifest.Invalid {
-            throw FlecheError.corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
-        }
+        guard let record = try decodeManifest(key, { try CallManifest.decode($0) }) else { throw FlecheError.notFound(key: key.hex) }
+        return record
     }
 }

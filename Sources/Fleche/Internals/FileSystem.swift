@@ -67,50 +67,42 @@ enum FileSystem {
     }
 
     /// Reads a whole small file (a manifest) at `path` relative to the open directory
-    /// `directory`, or returns `nil` if it does not exist. No `fstat`: one read into 4 KiB
-    /// (the buffer grows for a larger file) and, with `confirmEnd`, one more that finds the
-    /// end. Without it a short read is taken as the end, as it is for a local file that is
-    /// never written in place: a manifest then costs open, one read and close.
-    static func readSmallFile(
+    /// `directory` and passes its bytes to `body`, or returns `nil` if it does not exist.
+    /// The bytes live in a 4 KiB stack buffer (a larger file moves to the heap) and are valid
+    /// only inside `body`: no allocation, no zero-filling, no `fstat`. With `confirmEnd`, a
+    /// final read finds the end; without it a short read is taken as the end, as it is for
+    /// a local file that is never written in place: a manifest then costs open, one read
+    /// and close.
+    static func withSmallFile<R>(
         _ path: UnsafePointer<CChar>, relativeTo directory: Int32, confirmEnd: Bool,
-        describedAs description: @autoclosure () -> String
-    ) throws -> [UInt8]? {
+        describedAs description: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R? {
         guard let fd = try openForReading(path, relativeTo: directory, describedAs: description()) else { return nil }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var capacity = 4096
-        while true {
-            var failure: Int32 = 0
-            var atEnd = false
-            let start = bytes.count
-            bytes.reserveCapacity(capacity)
-            // Read into the spare capacity, then keep what arrived.
-            bytes.append(contentsOf: repeatElement(0, count: capacity - start))
-            let filled = bytes.withUnsafeMutableBytes { buffer -> Int in
-                var filled = start
-                while filled < buffer.count {
-                    let count = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        failure = errno
-                        break
-                    }
-                    if count == 0 {
-                        atEnd = true
-                        break
-                    }
-                    filled += count
-                    if !confirmEnd, filled < buffer.count {
-                        atEnd = true
-                        break
-                    }
-                }
-                return filled
+        func readSome(_ buffer: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+            while true {
+                let got = read(fd, buffer, count)
+                if got >= 0 { return got }
+                if errno != EINTR { throw error(description(), "read") }
             }
-            bytes.removeLast(bytes.count - filled)
-            if failure != 0 { throw FlecheError.io(path: description(), operation: "read", errno: failure) }
-            if atEnd { return bytes }
-            capacity *= 2
+        }
+        return try withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { stack -> R in
+            var filled = 0
+            while filled < stack.count {
+                let got = try readSome(stack.baseAddress! + filled, stack.count - filled)
+                if got == 0 { return try body(UnsafeRawBufferPointer(rebasing: stack[0..<filled])) }
+                filled += got
+                if !confirmEnd, filled < stack.count { return try body(UnsafeRawBufferPointer(rebasing: stack[0..<filled])) }
+            }
+            // Larger than the stack buffer: continue on the heap.
+            var heap = [UInt8](UnsafeRawBufferPointer(stack))
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let got = try chunk.withUnsafeMutableBytes { try readSome($0.baseAddress!, $0.count) }
+                if got == 0 { break }
+                heap.append(contentsOf: chunk[0..<got])
+            }
+            return try heap.withUnsafeBytes(body)
         }
     }
 

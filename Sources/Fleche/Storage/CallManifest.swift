@@ -44,9 +44,13 @@ enum CallManifest {
     /// Reads only the result reference of a manifest (the hit path): the other members are
     /// syntax-checked but not built.
     static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
+        try bytes.withUnsafeBytes { try decodeResult($0) }
+    }
+
+    static func decodeResult(_ bytes: UnsafeRawBufferPointer) throws -> ValueReference? {
         let members: [JSON?]
         do {
-            members = try bytes.withUnsafeBytes { try JSON.parseMembers($0, keep: ["fleche_call", "result"]) }
+            members = try JSON.parseMembers(bytes, keep: ["fleche_call", "result"])
         } catch {
             throw Invalid(reason: "\(error)")
         }
@@ -74,8 +78,12 @@ enum CallManifest {
     /// With `members`, only those members (and `fleche_call` and `name`) are built; the
     /// others are syntax-checked and left empty in the record: what matching a query needs.
     static func decode(_ bytes: [UInt8], members: Set<String>? = nil) throws -> CallRecord {
+        try bytes.withUnsafeBytes { try decode($0, members: members) }
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer, members: Set<String>? = nil) throws -> CallRecord {
         do {
-            return try bytes.withUnsafeBytes { raw in
+            return try { () throws -> CallRecord in
                 var parser = JSONParser(bytes: raw)
                 var sawFormat = false
                 var name: String?
@@ -146,7 +154,7 @@ enum CallManifest {
                 return CallRecord(
                     name: name, module: module, version: version, codeDigest: code, arguments: arguments,
                     metadata: metadata, result: result)
-            }
+            }()
         } catch let error as JSONParseError {
             throw Invalid(reason: "\(error)")
         }

@@ -26,13 +26,20 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         if let directoryDescriptor { close(directoryDescriptor) }
     }
 
-    /// The bytes of the manifest `key`, or `nil` if there is none. Read through the open
-    /// `calls/`; a miss there is checked by path too, in case the directory was replaced
-    /// (a store deleted and created again while this process runs).
-    private func readManifest(_ key: Digest, confirmEnd: Bool) throws -> [UInt8]? {
+    /// Reads the manifest `key` and decodes it with `decode`, or returns `nil` if there is
+    /// none. Read through the open `calls/` into a stack buffer, taking a short read as the
+    /// end of the file; a manifest that does not decode is read again to a confirmed end
+    /// before it is called corrupt. A miss through the open `calls/` is checked by path too,
+    /// in case the directory was replaced (a store deleted and created again while this
+    /// process runs).
+    private func decodeManifest<T>(_ key: Digest, _ decode: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        func corrupt(_ invalid: CallManifest.Invalid) -> FlecheError {
+            .corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
+        }
         if let directoryDescriptor {
             // "ab/cdef…" written straight into a stack buffer: no Strings on the hit path.
-            let found = try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) { path in
+            let found = try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) {
+                path -> Result<T, CallManifest.Invalid>? in
                 var index = 0
                 for (position, byte) in key.bytes.enumerated() {
                     path[index] = CChar(bitPattern: Hex.digits[Int(byte >> 4)])
@@ -44,29 +51,33 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
                     }
                 }
                 path[index] = 0
-                return try FileSystem.readSmallFile(
-                    path.baseAddress!, relativeTo: directoryDescriptor, confirmEnd: confirmEnd, describedAs: self.path(of: key))
+                func attempt(confirmEnd: Bool) throws -> Result<T, CallManifest.Invalid>? {
+                    try FileSystem.withSmallFile(
+                        path.baseAddress!, relativeTo: directoryDescriptor, confirmEnd: confirmEnd,
+                        describedAs: self.path(of: key)
+                    ) { bytes in
+                        do {
+                            return .success(try decode(bytes))
+                        } catch let invalid as CallManifest.Invalid {
+                            return .failure(invalid)
+                        }
+                    }
+                }
+                let first = try attempt(confirmEnd: false)
+                guard case .failure? = first else { return first }
+                return try attempt(confirmEnd: true)
             }
-            if let found { return found }
+            switch found {
+            case .success(let value)?: return value
+            case .failure(let invalid)?: throw corrupt(invalid)
+            case nil: break
+            }
         }
-        return try FileSystem.readFile(path(of: key))
-    }
-
-    /// Reads and decodes the manifest `key`, or returns `nil` if there is none. The first
-    /// read takes a short read as the end of the file; a manifest that does not decode is
-    /// read again to a confirmed end before it is called corrupt.
-    private func decodeManifest<T>(_ key: Digest, _ decode: ([UInt8]) throws -> T) throws -> T? {
-        guard let bytes = try readManifest(key, confirmEnd: false) else { return nil }
+        guard let bytes = try FileSystem.readFile(path(of: key)) else { return nil }
         do {
-            return try decode(bytes)
-        } catch let first as CallManifest.Invalid {
-            guard let again = try readManifest(key, confirmEnd: true) else { return nil }
-            do {
-                guard again != bytes else { throw first }
-                return try decode(again)
-            } catch let invalid as CallManifest.Invalid {
-                throw FlecheError.corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
-            }
+            return try bytes.withUnsafeBytes { try decode($0) }
+        } catch let invalid as CallManifest.Invalid {
+            throw corrupt(invalid)
         }
     }
 

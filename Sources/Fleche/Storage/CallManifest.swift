@@ -93,7 +93,7 @@ enum CallManifest {
                 var arguments: [CallRecord.Argument]?
                 var result: ValueReference?
                 var metadata: Metadata = [:]
-                try parser.forEachMember(depth: 0) { parser, key in
+                try parser.forEachMember { parser, key in
                     if let members, key != "fleche_call", key != "name", !members.contains(key) {
                         if key == "arguments" { arguments = [] }
                         try parser.skipValue(depth: 1)
@@ -120,7 +120,7 @@ enum CallManifest {
                         }
                     case "arguments":
                         var list: [CallRecord.Argument] = []
-                        try parser.forEachElement(depth: 1) { parser in
+                        try parser.forEachElement { parser in
                             let (argumentName, reference) = try Self.reference(&parser, what: "an argument")
                             guard let argumentName else { throw Invalid(reason: "an argument has no 'name'") }
                             list.append(.init(name: argumentName, value: reference))
@@ -133,12 +133,12 @@ enum CallManifest {
                             result = try Self.reference(&parser, what: "result").1
                         }
                     case "metadata":
-                        try parser.forEachMember(depth: 1) { parser, collector in
+                        try parser.forEachMember { parser, collector in
                             guard parser.current == UInt8(ascii: "{") else {
                                 throw Invalid(reason: "metadata '\(collector)' is not an object")
                             }
                             var fields: [String: JSON] = [:]
-                            try parser.forEachMember(depth: 2) { parser, field in
+                            try parser.forEachMember { parser, field in
                                 fields[field] = try parser.parseValue(depth: 3)
                             }
                             metadata[collector] = fields
@@ -173,7 +173,7 @@ enum CallManifest {
         var name: String?
         var digest: Digest?
         var inline: JSON?
-        try parser.forEachMember(depth: 2) { parser, key in
+        try parser.forEachMember { parser, key in
             switch key {
             case "name":
                 guard case .string(let text) = try parser.parseValue(depth: 3) else { throw Invalid(reason: "\(what) has no 'name'") }

@@ -264,7 +264,7 @@ struct JSONParser {
 
     /// Calls `body` with each member name of the object that starts here; `body` must read
     /// or skip the member's value.
-    mutating func forEachMember(depth: Int, _ body: (inout JSONParser, String) throws -> Void) throws {
+    mutating func forEachMember(_ body: (inout JSONParser, String) throws -> Void) throws {
         skipSpace()
         guard current == UInt8(ascii: "{") else { throw error("expected an object") }
         offset += 1
@@ -288,7 +288,7 @@ struct JSONParser {
 
     /// Calls `body` at each element of the array that starts here; `body` must read or skip
     /// the element.
-    mutating func forEachElement(depth: Int, _ body: (inout JSONParser) throws -> Void) throws {
+    mutating func forEachElement(_ body: (inout JSONParser) throws -> Void) throws {
         skipSpace()
         guard current == UInt8(ascii: "[") else { throw error("expected an array") }
         offset += 1

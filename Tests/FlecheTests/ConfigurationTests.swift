@@ -164,4 +164,25 @@ struct ConfigurationTests {
         #expect(configuration.files.last == home.sub(".config/fleche/cache.toml"))
         #expect(configuration.cacheNames == ["global", "local"])
     }
+
+    @Test("the README's fleche.toml builds what the README says")
+    func readmeExample() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let start = try #require(text.range(of: "```toml\n"))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let (home, environment) = try home()
+        let shared = home.sub("team")
+        try write(text[start.upperBound..<end.lowerBound].replacingOccurrences(of: "/mnt/team/fleche", with: shared),
+                  to: home.sub("project/fleche.toml"))
+        let configuration = try FlecheConfiguration.discover(from: home.sub("project"), environment: environment)
+        let stack = try #require(try configuration.defaultCache() as? CacheStack)
+        #expect(stack === (try configuration.cache(named: "work")))
+        let local = try #require(stack.layers[0] as? SizeLimitedCache)
+        #expect(local.maxSize == 10_000 && local.policy is RandomEviction)
+        #expect(((local.base as? Cache)?.store?.root) == home.sub("project/.fleche"))
+        #expect(stack.layers[1] is ReadOnlyCache)
+        #expect(try configuration.metadataCollectors().map(\.name) == ["runtime", "environment"])
+    }
 }

@@ -265,43 +265,46 @@ struct JSONParser {
     /// Calls `body` with each member name of the object that starts here; `body` must read
     /// or skip the member's value.
     mutating func forEachMember(_ body: (inout JSONParser, String) throws -> Void) throws {
-        skipSpace()
-        guard current == UInt8(ascii: "{") else { throw error("expected an object") }
-        offset += 1
-        skipSpace()
-        if current == UInt8(ascii: "}") { offset += 1; return }
-        while true {
-            skipSpace()
-            guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try parseString()
-            skipSpace()
-            try expect(":")
-            skipSpace()
-            try body(&self, key)
-            skipSpace()
-            guard let next = current else { throw error("unterminated object") }
-            offset += 1
-            if next == UInt8(ascii: "}") { return }
-            guard next == UInt8(ascii: ",") else { offset -= 1; throw error("expected ',' or '}'") }
-        }
+        try walkContainer(keyed: true) { parser, key in try body(&parser, key!) }
     }
 
     /// Calls `body` at each element of the array that starts here; `body` must read or skip
     /// the element.
     mutating func forEachElement(_ body: (inout JSONParser) throws -> Void) throws {
+        try walkContainer(keyed: false) { parser, _ in try body(&parser) }
+    }
+
+    /// The walk over an object (`keyed`, with each member name) or an array for the
+    /// decoders: brackets, separators and white space; `body` reads or skips each value.
+    /// (``parseValue(depth:)`` and ``skipValue(depth:)`` keep loops of their own: sharing
+    /// this one measured 2–4% slower on the hit path.)
+    @inline(__always)
+    private mutating func walkContainer(keyed: Bool, _ body: (inout JSONParser, String?) throws -> Void) throws {
         skipSpace()
-        guard current == UInt8(ascii: "[") else { throw error("expected an array") }
+        let (open, close) = keyed ? (UInt8(ascii: "{"), UInt8(ascii: "}")) : (UInt8(ascii: "["), UInt8(ascii: "]"))
+        guard current == open else { throw error(keyed ? "expected an object" : "expected an array") }
         offset += 1
         skipSpace()
-        if current == UInt8(ascii: "]") { offset += 1; return }
+        if current == close { offset += 1; return }
         while true {
             skipSpace()
-            try body(&self)
+            var key: String?
+            if keyed {
+                guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
+                key = try parseString()
+                skipSpace()
+                try expect(":")
+                skipSpace()
+            }
+            try body(&self, key)
             skipSpace()
-            guard let next = current else { throw error("unterminated array") }
+            guard let next = current else { throw error(keyed ? "unterminated object" : "unterminated array") }
             offset += 1
-            if next == UInt8(ascii: "]") { return }
-            guard next == UInt8(ascii: ",") else { offset -= 1; throw error("expected ',' or ']'") }
+            if next == close { return }
+            guard next == UInt8(ascii: ",") else {
+                offset -= 1
+                throw error(keyed ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
         }
     }
 

@@ -89,6 +89,24 @@ struct CacheStackTests {
         #expect(try stack.query(arguments: ["i": .equals(1)]).isEmpty)
     }
 
+    @Test("withCache(stacking:) puts a cache in front of the one in effect: hits below are copied up, misses land in front")
+    func stackingContext() throws {
+        let below = Cache.memory()
+        let front = Cache.memory()
+        let runs = Counter()
+        let f = scenarioFunction(nil, runs: runs)
+        try withCache(below) {
+            _ = try f(1, "a")
+            try withCache(stacking: front) {
+                _ = try f(1, "a")
+                _ = try f(2, "a")
+            }
+        }
+        #expect(runs.value == 2)
+        #expect(try front.contains(scenarioFunction(front, runs: runs).digest(1, "a")))
+        #expect(try front.query().count() == 2 && below.query().count() == 1)
+    }
+
     @Test("a value key shrinks and expands through a stack, against every layer's keys")
     func shrinkValueKey() throws {
         let a = Cache.memory()

@@ -19,20 +19,10 @@ enum FileSystem {
 
     /// Reads a whole file, or returns `nil` if it does not exist.
     static func readFile(_ path: String) throws -> [UInt8]? {
-        try readFile(path, relativeTo: AT_FDCWD, describedAs: path)
-    }
-
-    /// Reads a whole file at `path` relative to the open directory `directory` (`openat`:
-    /// the kernel walks only the relative part), or returns `nil` if it does not exist.
-    /// `description` names the file in errors.
-    static func readFile(
-        _ path: String, relativeTo directory: Int32, describedAs description: @autoclosure () -> String
-    ) throws -> [UInt8]? {
-        guard let fd = try path.withCString({ try openForReading($0, relativeTo: directory, describedAs: description()) }) else {
+        guard let fd = try path.withCString({ try openForReading($0, relativeTo: AT_FDCWD, describedAs: path) }) else {
             return nil
         }
         defer { close(fd) }
-        let path = description()
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw error(path, "stat") }
         // Uninitialised capacity: zero-filling a 16 MiB buffer first costs as much as a copy.

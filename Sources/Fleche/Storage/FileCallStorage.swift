@@ -37,23 +37,10 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
             .corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
         }
         if let directoryDescriptor {
-            // "ab/cdef…" written straight into a stack buffer: no Strings on the hit path.
-            let found = try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) {
-                path -> Result<T, CallManifest.Invalid>? in
-                var index = 0
-                for (position, byte) in key.bytes.enumerated() {
-                    path[index] = CChar(bitPattern: Hex.digits[Int(byte >> 4)])
-                    path[index + 1] = CChar(bitPattern: Hex.digits[Int(byte & 0x0f)])
-                    index += 2
-                    if position == 0 {
-                        path[index] = CChar(bitPattern: UInt8(ascii: "/"))
-                        index += 1
-                    }
-                }
-                path[index] = 0
+            let found = try StoreLayout.withShardedName(key) { name -> Result<T, CallManifest.Invalid>? in
                 func attempt(confirmEnd: Bool) throws -> Result<T, CallManifest.Invalid>? {
                     try FileSystem.withSmallFile(
-                        path.baseAddress!, relativeTo: directoryDescriptor, confirmEnd: confirmEnd,
+                        name, relativeTo: directoryDescriptor, confirmEnd: confirmEnd,
                         describedAs: self.path(of: key)
                     ) { bytes in
                         do {

@@ -31,6 +31,26 @@ struct StoreLayout: Sendable {
         return "\(directory)/\(hex[..<split])/\(hex[split...])"
     }
 
+    /// Calls `body` with `key`'s path inside its sharded directory ("ab/cdef…") as a C
+    /// string in a stack buffer: what a read through an open directory needs, with no
+    /// `String` made (the manifest read on the hit path).
+    static func withShardedName<R>(_ key: Digest, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) { name in
+            var index = 0
+            for (position, byte) in key.bytes.enumerated() {
+                name[index] = CChar(bitPattern: Hex.digits[Int(byte >> 4)])
+                name[index + 1] = CChar(bitPattern: Hex.digits[Int(byte & 0x0f)])
+                index += 2
+                if position == 0 {
+                    name[index] = CChar(bitPattern: UInt8(ascii: "/"))
+                    index += 1
+                }
+            }
+            name[index] = 0
+            return try body(name.baseAddress!)
+        }
+    }
+
     private static let counter = Atomic<Int>(0)
     private static let processTag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
 

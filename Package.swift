@@ -1,61 +1,89 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
+// The library is a stack of targets, each importing only those below it, so an upward
+// dependency does not compile (docs/ARCHITECTURE.md draws it):
+//
+//   Fleche        memoize(...), withCache, CacheContext; re-exports everything below
+//   FlecheConfig  fleche.toml
+//   FlecheQuery   CallQuery, CallTable, transfer
+//   FlecheCache   BaseCache and its family, Call, LazyCall, metadata collectors
+//   FlecheStore   records, storages, the file store, gc, verify
+//   FlecheValue   Value, digests, JSON, FlecheError
+//   FlecheSystem  the system-call fence (swift-system and the few raw calls it lacks)
 let package = Package(
     name: "Fleche",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Fleche", targets: ["Fleche"]),
         .executable(name: "fleche", targets: ["FlecheCLI"]),
+        .executable(name: "FixtureUpdater", targets: ["FixtureUpdater"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
-        .systemLibrary(
-            name: "CXXHash",
-            pkgConfig: "libxxhash",
-            providers: [.apt(["libxxhash-dev"])]
-        ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+
+        // MARK: The library, bottom to top
         .target(
-            name: "Fleche",
+            name: "FlecheSystem",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        .target(
+            name: "FlecheValue",
             dependencies: [
-                "CZlib",
                 "CXXHash",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
-        ),
+            ]),
+        .target(name: "FlecheStore", dependencies: ["FlecheValue", "FlecheSystem", "CZlib"]),
+        .target(name: "FlecheCache", dependencies: ["FlecheStore"]),
+        .target(name: "FlecheQuery", dependencies: ["FlecheCache"]),
+        .target(
+            name: "FlecheConfig",
+            dependencies: ["FlecheQuery", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Fleche", dependencies: ["FlecheConfig"]),
+
+        // MARK: Programs on the public API
         .executableTarget(
             name: "FlecheCLI",
-            dependencies: [
-                "Fleche",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
+            dependencies: ["Fleche", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "FlecheDemo", dependencies: ["Fleche"]),
         .executableTarget(name: "FlecheTestWorker", dependencies: ["Fleche"]),
-        .executableTarget(name: "FixtureGen"),
         .executableTarget(
             name: "FlecheBenchmarks",
             dependencies: ["Fleche", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Benchmarks/FlecheBenchmarks"
-        ),
+            path: "Benchmarks/FlecheBenchmarks"),
+
+        // MARK: Fixtures: tests generated from Fixtures/, and the maintainer's update command
+        .executableTarget(name: "FixtureGen"),
+        .executableTarget(name: "FixtureUpdater", dependencies: ["Fleche", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .plugin(name: "DigestFixtures", capability: .buildTool(), dependencies: ["FixtureGen"]),
+        .plugin(
+            name: "UpdateFixtures",
+            capability: .command(
+                intent: .custom(
+                    verb: "update-fixtures",
+                    description: "Fill in the expected digests and object files of new cases in Fixtures/."),
+                permissions: [.writeToPackageDirectory(reason: "Writes the computed digests and .object files into Fixtures/.")]),
+            dependencies: []),
+
         .testTarget(
             name: "FlecheTests",
-            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker"],
+            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater"],
             resources: [.copy("Fixtures")],
-            plugins: ["DigestFixtures"]
-        ),
+            plugins: ["DigestFixtures"]),
     ]
 )
+
+// `make docs` builds the DocC catalog with swift-docc-plugin. It is a dependency only then
+// (FLECHE_DOCS=1, in a build folder of its own), so ordinary builds do not compile its tools.
+if ProcessInfo.processInfo.environment["FLECHE_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

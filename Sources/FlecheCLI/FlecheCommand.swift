@@ -11,13 +11,21 @@ struct FlecheCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ListCommand.self, ShowCommand.self, CatCommand.self, QueryCommand.self,
             ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, GCCommand.self,
-            VerifyCommand.self, TableCommand.self, TransferCommand.self, RedigestCommand.self, FixturesCommand.self,
+            VerifyCommand.self, TableCommand.self, TransferCommand.self, RedigestCommand.self,
         ])
 
-    /// Library errors are user errors: one line on stderr, exit status 1, no stack trace.
+    /// A command line the parser rejects (an unknown flag, a bad value, a missing argument,
+    /// a failed `validate()`) exits 64 with the message and usage, as swift-argument-parser
+    /// does; an error in running a valid command (a key that is not there, a store that is
+    /// not one) is one line on stderr and exit status 1.
     static func main() {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
             try command.run()
         } catch let error as FlecheError {
             fail("\(error)")
@@ -26,10 +34,7 @@ struct FlecheCommand: ParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
-            // Help and --version exit 0 as usual; every usage error exits 1 like the rest.
-            if exitCode(for: error) == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(1)
+            fail("\(error)")
         }
     }
 
@@ -47,7 +52,7 @@ struct CLIError: Error {
 
 /// `--store`, `--cache` and `--json`, shared by every subcommand.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The store directory (default: $FLECHE_STORE, else $XDG_CACHE_HOME/fleche, else ~/.cache/fleche).")
+    @Option(name: .long, help: "The store directory (default: $FLECHE_STORE, else $XDG_CACHE_HOME/fleche, else ~/.cache/fleche).", completion: .directory)
     var store: String?
 
     @Option(name: .long, help: "A cache named in fleche.toml (from the working directory up) instead of a store directory.")
@@ -56,34 +61,20 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
-    var root: String { store ?? FileStore.defaultRoot() }
-
-    /// The cache to work on: `--store DIR`, else `--cache NAME`, else what memoized
-    /// functions use by default (`$FLECHE_STORE`, else `[default] cache` of fleche.toml,
-    /// else the default store). A store must exist: reading never creates one.
-    func openCache() throws -> any BaseCache {
-        if store != nil, cache != nil { throw CLIError("give --store or --cache, not both") }
-        if let cache { return try CacheContext.configuration().cache(named: cache) }
-        let fromEnvironment = ProcessInfo.processInfo.environment["FLECHE_STORE"].map { !$0.isEmpty } ?? false
-        if store == nil, !fromEnvironment, let configured = try CacheContext.configuration().defaultCache() {
-            return configured
-        }
-        return Cache(store: try FileStore(root: root, create: false))
+    func validate() throws {
+        if store != nil, cache != nil { throw ValidationError("give --store or --cache, not both") }
     }
+
+    /// The cache these options name (``CacheLocation``).
+    var location: CacheLocation {
+        get throws { try CacheLocation(store: store, cacheName: cache) }
+    }
+
+    /// The cache to work on. A store must exist: reading never creates one.
+    func openCache() throws -> any BaseCache { try location.open() }
 
     /// The one file store behind ``openCache()``: what gc, verify and stats work on.
-    func openStore() throws -> FileStore {
-        guard let store = fileStore(behind: try openCache()) else {
-            throw CLIError("cache '\(cache ?? "default")' is not a single file store; this command works on one store: pass --store DIR or --cache with one layer's name")
-        }
-        return store
-    }
-
-    private func fileStore(behind cache: any BaseCache) -> FileStore? {
-        if let plain = cache as? Cache { return plain.store }
-        if let wrapper = cache as? any CacheWrapper { return fileStore(behind: wrapper.base) }
-        return nil
-    }
+    func openStore() throws -> FileStore { try location.openFileStore() }
 }
 
 /// Prints a JSON document on stdout.

@@ -15,14 +15,13 @@ struct GCCommand: ParsableCommand {
     @Flag(name: .long, help: "List what would be removed and the bytes it would free, without removing anything.")
     var dryRun = false
 
-    @Option(name: .long, help: "Grace period: 'now', or seconds, or a number with s, m, h or d (default 1h).")
-    var prune: String = "1h"
+    @Option(name: .long, help: "Grace period: 'now', or seconds, or a number with s, m, h or d.")
+    var prune = Age(seconds: GarbageCollector.defaultGracePeriod)
 
     @OptionGroup var options: StoreOptions
 
     func run() throws {
         let store = try options.openStore()
-        let grace = try Self.seconds(prune)
         let showProgress = isatty(STDERR_FILENO) == 1 && !options.json
         let progress: @Sendable (String, Int, Int) -> Void = { phase, done, total in
             guard total >= 10_000 || phase == "done" else { return }
@@ -31,20 +30,10 @@ struct GCCommand: ParsableCommand {
             FileHandle.standardError.write(Data(line.utf8))
         }
         let collector = GarbageCollector(
-            store: store, gracePeriod: grace, dryRun: dryRun, progress: showProgress ? progress : nil)
+            store: store, gracePeriod: prune.seconds, dryRun: dryRun, progress: showProgress ? progress : nil)
         let report = try collector.run()
         if options.json {
-            let removed: [JSON] = report.removed.map { .string($0.hex) }
-            let members: [(String, JSON)] = [
-                ("dry_run", .bool(dryRun)),
-                ("objects", .int(Int64(report.totalObjects))),
-                ("reachable", .int(Int64(report.reachableObjects))),
-                ("removed", .array(removed)),
-                ("freed_bytes", .int(Int64(report.freedBytes))),
-                ("kept_young", .int(Int64(report.keptYoung))),
-                ("removed_temporary_files", .int(Int64(report.removedTemporaryFiles))),
-            ]
-            printJSON(.object(members))
+            printJSON(report.json)
             return
         }
         if dryRun {
@@ -53,22 +42,6 @@ struct GCCommand: ParsableCommand {
         } else {
             print("removed \(report.removed.count) of \(report.totalObjects) objects, freed \(byteCount(report.freedBytes)); \(report.reachableObjects) reachable, \(report.keptYoung) kept for the grace period, \(report.removedTemporaryFiles) stale temp files removed")
         }
-    }
-
-    /// Parses `now`, `90`, `30s`, `15m`, `2h`, `7d`.
-    static func seconds(_ text: String) throws -> Double {
-        if text == "now" { return 0 }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var number = Substring(text)
-        var scale = 1.0
-        if let last = text.last, let unit = units[last] {
-            number = number.dropLast()
-            scale = unit
-        }
-        guard let value = Double(number), value >= 0 else {
-            throw CLIError("invalid --prune '\(text)': use now, seconds, or a number with s, m, h or d (e.g. 2h)")
-        }
-        return value * scale
     }
 }
 
@@ -86,19 +59,7 @@ struct VerifyCommand: ParsableCommand {
         let store = try options.openStore()
         let report = try StoreVerifier(store: store, repair: repair).run()
         if options.json {
-            let problems: [JSON] = report.problems.map { problem in
-                .object([
-                    ("kind", .string(problem.kind.rawValue)), ("key", .string(problem.key.hex)),
-                    ("path", .string(problem.path)), ("detail", .string(problem.detail)),
-                ])
-            }
-            let members: [(String, JSON)] = [
-                ("calls", .int(Int64(report.checkedCalls))),
-                ("objects", .int(Int64(report.checkedObjects))),
-                ("problems", .array(problems)),
-                ("moved", .array(report.moved.map(JSON.string))),
-            ]
-            printJSON(.object(members))
+            printJSON(report.json)
         } else {
             report.problems.forEach { print($0) }
             report.moved.forEach { print("moved to \($0)") }

@@ -14,32 +14,22 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Version.")
     var version: String?
 
-    @Option(name: .long, help: "NAME=VALUE: an argument equal to VALUE (JSON: 3, 1.5, true, \"text\"; anything else is a string).")
-    var arg: [String] = []
+    @Option(name: .long, help: ArgumentHelp(
+        "An argument equal to VALUE (JSON: 3, 1.5, true, \"text\"; anything else is a string).", valueName: "name=value"))
+    var arg: [NamedArgument] = []
 
-    @Option(name: .long, help: "NAME=PREFIX: an argument whose digest starts with PREFIX.")
-    var argDigest: [String] = []
+    @Option(name: .long, help: ArgumentHelp("An argument whose digest starts with PREFIX.", valueName: "name=prefix"))
+    var argDigest: [NamedArgument] = []
 
     @OptionGroup var options: StoreOptions
 
     func run() throws {
         let cache = try options.openCache()
         var arguments: [String: ValuePattern] = [:]
-        for item in arg {
-            let (key, text) = try split(item)
-            arguments[key] = .value(Self.value(fromCommandLine: text))
-        }
-        for item in argDigest {
-            let (key, text) = try split(item)
-            arguments[key] = .digestPrefix(text)
-        }
+        for item in arg { arguments[item.name] = .value(Self.value(fromCommandLine: item.text)) }
+        for item in argDigest { arguments[item.name] = .digestPrefix(item.text) }
         let calls = try cache.query(CallTemplate(name: name, module: module, version: version, arguments: arguments)).calls()
         try printCalls(calls, cache: cache, json: options.json)
-    }
-
-    private func split(_ item: String) throws -> (String, String) {
-        guard let equals = item.firstIndex(of: "=") else { throw CLIError("'\(item)' is not NAME=VALUE") }
-        return (String(item[..<equals]), String(item[item.index(after: equals)...]))
     }
 
     /// A command-line value: JSON scalars by their type (`3` an integer, `1.5` a float), a

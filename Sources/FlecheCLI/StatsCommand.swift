@@ -11,13 +11,9 @@ struct StatsCommand: ParsableCommand {
         let store = try options.openStore()
         let stats = try store.statistics()
         if options.json {
-            printJSON(.object([
-                ("store", .string(store.root)), ("digest", .string(store.format.algorithm.rawValue)),
-                ("calls", .int(Int64(stats.calls))), ("objects", .int(Int64(stats.objects))),
-                ("bytes_on_disk", .int(Int64(stats.bytesOnDisk))), ("object_bytes", .int(Int64(stats.objectFileBytes))),
-                ("payload_bytes", .int(Int64(stats.payloadBytes))), ("manifest_bytes", .int(Int64(stats.manifestBytes))),
-                ("compression_ratio", .double(stats.compressionRatio)), ("temporary_files", .int(Int64(stats.temporaryFiles))),
-            ]))
+            var members = store.identityJSON.objectValue ?? []
+            members += stats.json.objectValue ?? []
+            printJSON(.object(members))
             return
         }
         print("""

@@ -3,6 +3,11 @@
 //
 //   FlecheTestWorker STORE FIRST COUNT [square|nested]
 //
+// With FLECHE_WORKER_GATE=DIR, FLECHE_WORKER_NAME=A and FLECHE_WORKER_PEER=B, a worker
+// stops after a quarter of its calls, creates DIR/A and waits (up to a minute) for DIR/B
+// before it goes on, and prints "overlapped": proof that both processes were half way
+// through their work at the same moment.
+//
 // `square(i)` returns a small array (inline in the manifest); `nested(i)` returns a record
 // with nested arrays, part of them shared by every call, so it is destructured into objects
 // that many calls reuse (what gc must never sweep from under a writer).
@@ -43,7 +48,18 @@ do {
         runs.withLock { $0 += 1 }
         return Nested.make(i)
     }
+    let environment = ProcessInfo.processInfo.environment
+    let gate = environment["FLECHE_WORKER_GATE"].map { directory in
+        (mine: directory + "/" + (environment["FLECHE_WORKER_NAME"] ?? "a"),
+         peer: directory + "/" + (environment["FLECHE_WORKER_PEER"] ?? "b"))
+    }
     for i in first..<(first + count) {
+        if let gate, i == first + count / 4 {
+            FileManager.default.createFile(atPath: gate.mine, contents: nil)
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: gate.peer), Date() < deadline { usleep(1_000) }
+            if FileManager.default.fileExists(atPath: gate.peer) { print("overlapped") }
+        }
         let correct: Bool
         switch mode {
         case "nested": correct = try nested(i) == Nested.make(i)

@@ -1,3 +1,8 @@
+import FlecheCache
+import FlecheConfig
+import FlecheQuery
+import FlecheStore
+import FlecheValue
 import Synchronization
 
 /// Computes a memoized function's call keys with the digests of the parts that never change

@@ -1,3 +1,8 @@
+import FlecheCache
+import FlecheConfig
+import FlecheQuery
+import FlecheStore
+import FlecheValue
 /// A memoized synchronous function: call it like the function it wraps.
 ///
 /// The first call with given arguments runs the body and stores the result; every later

@@ -1,3 +1,8 @@
+import FlecheCache
+import FlecheConfig
+import FlecheQuery
+import FlecheStore
+import FlecheValue
 /// What identifies a memoized function in its keys, and how its arguments are treated.
 public struct FunctionIdentity: Sendable, Hashable {
     public var name: String

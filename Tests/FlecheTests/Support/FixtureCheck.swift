@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Fleche
+@testable import FlecheCache
+@testable import FlecheConfig
+@testable import FlecheQuery
+@testable import FlecheStore
+@testable import FlecheSystem
+@testable import FlecheValue
 
 /// The checks behind the tests that FixtureGen generates from Fixtures/ (one per case).
 enum FixtureCheck {

@@ -1,6 +1,13 @@
 import Foundation
+import Testing
 import Synchronization
 @testable import Fleche
+@testable import FlecheCache
+@testable import FlecheConfig
+@testable import FlecheQuery
+@testable import FlecheStore
+@testable import FlecheSystem
+@testable import FlecheValue
 
 /// A fresh directory for one test, under a per-process folder of the system temp dir that
 /// is removed when the test process exits.
@@ -140,3 +147,44 @@ final class CountingCache: CacheWrapper {
         return try base.save(record, values: values)
     }
 }
+
+/// Expects `body` to throw exactly the ``FlecheError`` case named `kind` (`"rejected"`,
+/// `"notFound"`, …), not merely some error: a test of a refusal must fail if the operation
+/// fails for another reason.
+func expectFlecheError(
+    _ kind: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+) {
+    do {
+        try body()
+        Issue.record("expected FlecheError.\(kind), nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as FlecheError {
+        let actual = Mirror(reflecting: error).children.first?.label ?? "\(error)"
+        #expect(actual == kind, "expected FlecheError.\(kind), got \(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected FlecheError.\(kind), got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// The `rsync` binary on the PATH, or `nil`: tests that copy stores with it are skipped, with
+/// the reason, where it is missing (`make test` installs it).
+let rsyncPath: String? = {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let candidate = "\(directory)/rsync"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}()
+
+/// The trait of tests that run `rsync`.
+let needsRsync = Testing.ConditionTrait.enabled(
+    if: rsyncPath != nil, "rsync is not installed: `make deps` (or apt-get install rsync) installs it")
+
+/// The package's own folder (where Package.swift is), found from this file's path.
+let packageDirectory: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+    }
+    return FileManager.default.currentDirectoryPath
+}()

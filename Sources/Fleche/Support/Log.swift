@@ -1,5 +1,0 @@
-import Logging
-
-/// The library's logger (label `fleche`). Warnings report degraded operation: a result
-/// that could not be stored, an unwritable store, a stray file skipped by a query.
-let log = Logger(label: "fleche")

@@ -1,0 +1,122 @@
+import FlecheStore
+import FlecheValue
+/// A cache over one value storage and one call storage: the building block every other
+/// cache wraps.
+///
+/// Thread-safe: saves and evictions of one key are serialised by a per-key lock, different
+/// keys proceed in parallel. Several processes may share one file store.
+public final class Cache: BaseCache {
+    public let values: any ValueStorage
+    public let calls: any CallStorage
+    public let algorithm: DigestAlgorithm
+    public let inlineLimit: Int
+    /// The file store behind this cache, when it has one.
+    public let store: FileStore?
+    private let locks = KeyedLocks()
+
+    public var fileStore: FileStore? { store }
+
+    /// Combines two storages; they must use the same digest algorithm.
+    public init(values: any ValueStorage, calls: any CallStorage, inlineLimit: Int = 0) throws {
+        guard values.algorithm == calls.algorithm else {
+            throw FlecheError.invalidArguments(
+                "value storage uses \(values.algorithm.rawValue) but call storage uses \(calls.algorithm.rawValue)")
+        }
+        self.values = values
+        self.calls = calls
+        self.algorithm = values.algorithm
+        self.inlineLimit = inlineLimit
+        self.store = nil
+    }
+
+    /// The cache of a file store.
+    public init(store: FileStore) {
+        self.values = store.objects
+        self.calls = store.calls
+        self.algorithm = store.format.algorithm
+        self.inlineLimit = store.format.inlineLimit
+        self.store = store
+    }
+
+    /// Opens (creating if needed) the file store at `root`.
+    public convenience init(root: String, algorithm: DigestAlgorithm? = nil) throws {
+        self.init(store: try FileStore(root: root, algorithm: algorithm))
+    }
+
+    /// A fresh in-memory cache.
+    public static func memory(algorithm: DigestAlgorithm = .sha256) -> Cache {
+        try! Cache(values: MemoryValueStorage(algorithm: algorithm), calls: MemoryCallStorage(algorithm: algorithm))
+    }
+
+    @discardableResult
+    public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
+        let key = record.key(using: algorithm)
+        func writeValuesThenManifest() throws {
+            // Values first, the manifest last: a reader who sees the manifest finds its values.
+            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
+            where reference.inline == nil {
+                guard let value = values[reference.digest] else {
+                    if try self.values.contains(reference.digest) { continue }
+                    throw FlecheError.invalidArguments("record \(key.hex) refers to value \(reference.digest.hex), which was not given")
+                }
+                try self.values.save(value, key: reference.digest)
+            }
+            try calls.save(record, key: key)
+        }
+        try locks.withLock(key) {
+            if let store { try store.withWriteLock(writeValuesThenManifest) } else { try writeValuesThenManifest() }
+        }
+        return key
+    }
+
+    public func load(_ key: Digest) throws -> LazyCall {
+        LazyCall(key: key, record: try calls.load(key), cache: self)
+    }
+
+    public func loadObject(_ key: Digest) throws -> Value { try values.load(key) }
+
+    public func loadResult(_ key: Digest) throws -> Value {
+        guard let reference = try calls.resultReference(key) else { throw FlecheError.notFound(key: key.hex) }
+        return try reference.inline ?? values.load(reference.digest)
+    }
+
+    /// Loads a value object; a value that only lives inline in some manifest is found by
+    /// scanning the manifests (slow, but such values are small and rarely asked for alone).
+    public func loadValue(_ key: Digest) throws -> Value {
+        do {
+            return try values.load(key)
+        } catch let error as FlecheError where error.isMiss {
+            for (_, record) in try calls.records() {
+                for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
+                where reference.digest == key {
+                    if let inline = reference.inline { return inline }
+                }
+            }
+            throw error
+        }
+    }
+
+    @discardableResult
+    public func evict(_ key: Digest) throws -> Bool {
+        try locks.withLock(key) { try calls.evict(key) }
+    }
+
+    public func contains(_ key: Digest) throws -> Bool { try calls.contains(key) }
+
+    public func keys(withPrefix prefix: String) throws -> [Digest] {
+        try calls.keys(withPrefix: prefix) + values.keys(withPrefix: prefix)
+    }
+
+    public func callKeys() throws -> [Digest] { try calls.keys() }
+
+    public func countMatching(_ template: CallTemplate) throws -> Int {
+        try calls.count(matching: template)
+    }
+
+    public func matchingCalls(_ template: CallTemplate) throws -> [LazyCall] {
+        let matcher = try template.matcher(using: algorithm)
+        return try calls.records().filter { matcher.matches($0.record) }.map {
+            LazyCall(key: $0.key, record: $0.record, cache: self)
+        }
+    }
+}

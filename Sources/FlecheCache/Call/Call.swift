@@ -1,0 +1,55 @@
+import FlecheStore
+import FlecheValue
+/// A live call: what was called, with which argument values, and what it returned.
+public struct Call: Sendable, Hashable {
+    /// One named argument, in declaration order.
+    public struct Argument: Sendable, Hashable {
+        public var name: String
+        public var value: Value
+        public init(name: String, value: Value) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var name: String
+    public var module: String?
+    public var version: String?
+    /// An optional user-supplied digest of the function's code.
+    public var codeDigest: Digest?
+    public var arguments: [Argument]
+    public var metadata: Metadata
+    public var result: Value?
+
+    public init(
+        name: String, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
+        arguments: [Argument] = [], metadata: Metadata = [:], result: Value? = nil
+    ) {
+        self.name = name
+        self.module = module
+        self.version = version
+        self.codeDigest = codeDigest
+        self.arguments = arguments
+        self.metadata = metadata
+        self.result = result
+    }
+
+    /// The record this call is stored as: every value replaced by its digest (values at most
+    /// `inlineLimit` encoded bytes are kept inline).
+    public func record(using algorithm: DigestAlgorithm, inlineLimit: Int = 0) -> CallRecord {
+        func reference(_ value: Value) -> ValueReference {
+            ValueReference(value, using: algorithm, inlineLimit: inlineLimit)
+        }
+        return CallRecord(
+            name: name, module: module, version: version, codeDigest: codeDigest,
+            arguments: arguments.map { .init(name: $0.name, value: reference($0.value)) },
+            metadata: metadata, result: result.map(reference))
+    }
+
+    /// The lookup key: see ``CallRecord/key(using:)``.
+    public func key(using algorithm: DigestAlgorithm) -> Digest {
+        CallRecord.key(
+            name: name, module: module, version: version, codeDigest: codeDigest,
+            arguments: arguments.map { ($0.name, $0.value.digest(using: algorithm)) }, using: algorithm)
+    }
+}

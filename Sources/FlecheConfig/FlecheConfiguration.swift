@@ -1,0 +1,263 @@
+import FlecheCache
+import FlecheQuery
+import FlecheStore
+import FlecheValue
+import Foundation
+import Synchronization
+
+/// Named caches and defaults from `fleche.toml` files.
+///
+/// ```toml
+/// [default]
+/// cache = "local"                       # the cache memoized functions use by default
+/// metadata = ["Runtime", "Environment"] # the default metadata collectors
+///
+/// [local]
+/// template = "file"                     # a file store; also "memory", "void"
+/// root = "store"                        # relative to this file's directory; ~ expands
+/// max_size = 1000                       # keep at most 1000 calls (eviction = "random" | "lru")
+///
+/// [shared]
+/// template = "file"
+/// root = "/mnt/team/fleche"
+/// read_only = true
+///
+/// [[layered]]                           # an array of tables is a stack, front first
+/// cache = "local"
+/// [[layered]]
+/// cache = "shared"
+///
+/// [everything]
+/// pool = ["local", "shared"]            # a read-only union
+/// ```
+///
+/// Files are found by ``discover(from:environment:)``; a closer file's top-level table
+/// replaces a farther file's table of the same name whole. Caches are built on first use
+/// and the same name always gives the same instance. Every mistake (malformed TOML, an
+/// unknown name, template or key) is ``FlecheError/invalidConfiguration(path:reason:)``.
+public final class FlecheConfiguration: Sendable {
+    /// The files read, closest first.
+    public let files: [String]
+    private let sections: [String: Section]
+    private let built = Mutex<[String: any BaseCache]>([:])
+
+    struct Section: Sendable {
+        let value: JSON
+        let file: ConfigurationFile
+    }
+
+    /// Reads `files`, closest first; a file whose `[default]` sets `root = true` is the
+    /// last one read.
+    public init(files: [String]) throws {
+        var read: [String] = []
+        var sections: [String: Section] = [:]
+        for path in files {
+            let file = try ConfigurationFile(path: path)
+            read.append(path)
+            for (name, value) in file.tables where sections[name] == nil {
+                sections[name] = Section(value: value, file: file)
+            }
+            if file.isRoot { break }
+        }
+        self.files = read
+        self.sections = sections
+    }
+
+    /// The configuration in effect in `directory` (default: the working directory): every
+    /// `fleche.toml` from there up to `$HOME` or `/`, then `$XDG_CONFIG_HOME/fleche/cache.toml`.
+    public static func discover(
+        from directory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> FlecheConfiguration {
+        let start = directory ?? FileManager.default.currentDirectoryPath
+        return try FlecheConfiguration(files: ConfigurationFile.candidates(from: start, environment: environment))
+    }
+
+    /// The names of the caches the files define (besides `memory`, `void` and `default`).
+    public var cacheNames: [String] { sections.keys.filter { $0 != "default" }.sorted() }
+
+    /// The cache called `name`: one the files define, `memory` (a fresh in-memory cache),
+    /// `void` (keeps nothing) or `default` (``defaultCache()``, else the default store).
+    public func cache(named name: String) throws -> any BaseCache {
+        try cache(named: name, visiting: [])
+    }
+
+    /// The cache `[default] cache` names (or describes inline), if any.
+    public func defaultCache() throws -> (any BaseCache)? {
+        guard let section = sections["default"], let spec = section.value["cache"] else { return nil }
+        if let name = spec.stringValue { return try cache(named: name) }
+        return try intern("default") { try build(spec, name: "default", in: section.file, visiting: ["default"]) }
+    }
+
+    /// The collectors `[default] metadata` names (`Runtime`, `Environment`, `Git`, any
+    /// case), or the runtime collector alone.
+    public func metadataCollectors() throws -> [any MetadataCollector] {
+        guard let section = sections["default"], let spec = section.value["metadata"] else { return [RuntimeCollector()] }
+        guard let names = spec.arrayValue?.compactMap(\.stringValue), names.count == spec.arrayValue?.count else {
+            throw FlecheError.invalidConfiguration(path: section.file.path, reason: "[default] metadata must be a list of collector names")
+        }
+        return try names.map { name in
+            switch name.lowercased() {
+            case "runtime": RuntimeCollector()
+            case "environment": EnvironmentCollector()
+            case "git": GitCollector()
+            default:
+                throw FlecheError.invalidConfiguration(
+                    path: section.file.path,
+                    reason: "unknown metadata collector '\(name)' in [default] metadata; known: Runtime, Environment, Git")
+            }
+        }
+    }
+
+    // MARK: Building caches
+
+    private func cache(named name: String, visiting: Set<String>) throws -> any BaseCache {
+        switch name {
+        case "memory" where sections[name] == nil: return intern(name) { Cache.memory() }
+        case "void" where sections[name] == nil: return intern(name) { VoidCache() }
+        case "default":
+            if let configured = try defaultCache() { return configured }
+            return try intern(name) { try Cache(root: FileStore.defaultRoot()) }
+        default: break
+        }
+        guard let section = sections[name] else {
+            let known = (cacheNames + ["memory", "void", "default"]).joined(separator: ", ")
+            throw FlecheError.invalidConfiguration(
+                path: files.first ?? "fleche.toml",
+                reason: files.isEmpty
+                    ? "no fleche.toml found, so there is no cache named '\(name)'; define [\(name)] in a fleche.toml"
+                    : "no cache named '\(name)'; the caches defined are: \(known)")
+        }
+        guard !visiting.contains(name) else {
+            throw FlecheError.invalidConfiguration(path: section.file.path, reason: "cache '\(name)' refers to itself")
+        }
+        return try intern(name) { try build(section.value, name: name, in: section.file, visiting: visiting.union([name])) }
+    }
+
+    /// The cache already built under `name`, or the one `make` builds (the first one built
+    /// wins when two threads race).
+    private func intern(_ name: String, _ make: () throws -> any BaseCache) rethrows -> any BaseCache {
+        if let existing = built.withLock({ $0[name] }) { return existing }
+        let made = try make()
+        return built.withLock { table in
+            if let existing = table[name] { return existing }
+            table[name] = made
+            return made
+        }
+    }
+
+    private static let knownKeys: Set<String> = [
+        "template", "root", "digest", "remaining_depth", "values", "calls", "pool", "cache", "type",
+        "max_size", "eviction", "read_only",
+    ]
+
+    private func build(_ spec: JSON, name: String, in file: ConfigurationFile, visiting: Set<String>) throws -> any BaseCache {
+        func fail(_ reason: String) -> FlecheError { .invalidConfiguration(path: file.path, reason: "cache '\(name)': \(reason)") }
+
+        if let name = spec.stringValue { return try cache(named: name, visiting: visiting) }
+        if let layers = spec.arrayValue {
+            let caches = try layers.map { try build($0, name: name, in: file, visiting: visiting) }
+            do {
+                return try CacheStack(caches)
+            } catch let error as FlecheError {
+                throw fail("\(error)")
+            }
+        }
+        guard let table = spec.objectValue else { throw fail("expected a table, an array of tables or a cache name") }
+        if let unknown = table.map(\.0).first(where: { !Self.knownKeys.contains($0) }) {
+            throw fail("unknown setting '\(unknown)'; known: \(Self.knownKeys.sorted().joined(separator: ", "))")
+        }
+
+        var cache: any BaseCache
+        if let type = spec["type"]?.stringValue {
+            throw fail("type '\(type)' is not supported (remote caches are not part of this port); use template = \"file\" over a shared directory")
+        } else if let reference = spec["cache"] {
+            guard let other = reference.stringValue else { throw fail("'cache' must name another cache") }
+            cache = try self.cache(named: other, visiting: visiting)
+        } else if let members = spec["pool"] {
+            guard let list = members.arrayValue, !list.isEmpty else { throw fail("'pool' must be a non-empty list of caches") }
+            cache = try CachePool(list.map { try build($0, name: name, in: file, visiting: visiting) })
+        } else if let template = spec["template"] {
+            cache = try buildTemplate(template.stringValue ?? "", spec: spec, file: file, fail: fail)
+        } else if let values = spec["values"], let calls = spec["calls"] {
+            cache = try Cache(
+                values: storage(values, file: file, fail: fail).objects,
+                calls: storage(calls, file: file, fail: fail).calls)
+        } else {
+            throw fail("say what it is: template = \"file\" with a root, values and calls tables, a pool, or [[\(name)]] layers")
+        }
+
+        if let limit = spec["max_size"] {
+            guard let size = limit.int64Value, size >= 1 else { throw fail("max_size must be a whole number of at least 1") }
+            let policy: any EvictionPolicy
+            switch spec["eviction"]?.stringValue ?? "random" {
+            case "random": policy = RandomEviction()
+            case "lru": policy = LeastRecentlyUsedEviction()
+            case let other: throw fail("unknown eviction '\(other)'; known: random, lru")
+            }
+            cache = try SizeLimitedCache(cache, maxSize: Int(size), policy: policy)
+        }
+        switch spec["read_only"] {
+        case nil, .bool(false)?: break
+        case .bool(true)?: cache = ReadOnlyCache(cache)
+        default: throw fail("read_only must be true or false")
+        }
+        return cache
+    }
+
+    private func buildTemplate(
+        _ template: String, spec: JSON, file: ConfigurationFile, fail: (String) -> FlecheError
+    ) throws -> any BaseCache {
+        let algorithm = try digest(spec, fail: fail)
+        switch template {
+        case "file": return Cache(store: try fileStore(spec, file: file, algorithm: algorithm, fail: fail))
+        case "memory": return Cache.memory(algorithm: algorithm ?? .sha256)
+        case "void": return VoidCache(algorithm: algorithm ?? .sha256)
+        default: throw fail("unknown template '\(template)'; known: file, memory, void")
+        }
+    }
+
+    /// A `values` or `calls` sub-table: `type = "file"` with a root, or `type = "memory"`.
+    private func storage(
+        _ spec: JSON, file: ConfigurationFile, fail: (String) -> FlecheError
+    ) throws -> (objects: any ValueStorage, calls: any CallStorage) {
+        let algorithm = try digest(spec, fail: fail)
+        switch spec["type"]?.stringValue {
+        case "file":
+            let store = try fileStore(spec, file: file, algorithm: algorithm, fail: fail)
+            return (store.objects, store.calls)
+        case "memory":
+            return (MemoryValueStorage(algorithm: algorithm ?? .sha256), MemoryCallStorage(algorithm: algorithm ?? .sha256))
+        case let other:
+            throw fail("values and calls tables need type = \"file\" (with a root) or \"memory\", not \(other ?? "nothing")")
+        }
+    }
+
+    private func digest(_ spec: JSON, fail: (String) -> FlecheError) throws -> DigestAlgorithm? {
+        guard let name = spec["digest"] else { return nil }
+        guard let text = name.stringValue, let algorithm = DigestAlgorithm(rawValue: text) else {
+            throw fail("unknown digest \(name.serialized()); known: \(DigestAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return algorithm
+    }
+
+    private func fileStore(
+        _ spec: JSON, file: ConfigurationFile, algorithm: DigestAlgorithm?, fail: (String) -> FlecheError
+    ) throws -> FileStore {
+        guard let root = spec["root"]?.stringValue else { throw fail("a file store needs root = \"DIRECTORY\"") }
+        var path = (root as NSString).expandingTildeInPath
+        if !path.hasPrefix("/") { path = file.directory + "/" + path }
+        var depth: Int? = 1
+        // 0 splits every node into its own object, as in the API and docs/FORMAT.md;
+        // "none" stores every value as one object.
+        switch spec["remaining_depth"] {
+        case nil: break
+        case .string("none")?: depth = nil
+        case let setting?:
+            guard let value = setting.int64Value, value >= 0, value <= Int64(ValueCodec.maximumDepth) else {
+                throw fail("remaining_depth must be a whole number ≥ 0, or \"none\" to store each value as one object")
+            }
+            depth = Int(value)
+        }
+        return try FileStore(root: path, algorithm: algorithm, destructureDepth: depth)
+    }
+}

@@ -1,0 +1,198 @@
+import FlecheValue
+/// The text of a call manifest (`calls/ab/cd…`): a JSON object, readable with `cat` or `jq`.
+///
+/// ```json
+/// {
+///   "fleche_call": 1,
+///   "name": "f", "module": "Demo", "version": "1", "code": null,
+///   "arguments": [{"name": "i", "digest": "…", "value": 3}],
+///   "result": {"digest": "…", "value": {"f64s": [1.5, 2.5]}},
+///   "metadata": {"runtime": {"timestart": 1764046800.5, …}}
+/// }
+/// ```
+/// `value` appears only for values inlined in the manifest (see ``StoreFormat/inlineLimit``);
+/// every other value is an object named by its digest.
+enum CallManifest {
+    static let version: Int64 = 1
+
+    static func encode(_ record: CallRecord) -> [UInt8] {
+        func reference(_ ref: ValueReference) -> [(String, JSON)] {
+            var members: [(String, JSON)] = [("digest", .string(ref.digest.hex))]
+            if let inline = ref.inline { members.append(("value", inline.jsonForm)) }
+            return members
+        }
+        let arguments: [JSON] = record.arguments.map { .object([("name", .string($0.name))] + reference($0.value)) }
+        let metadata: [(String, JSON)] = record.metadata.sorted { $0.key < $1.key }.map { collector, fields in
+            (collector, .object(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        }
+        let document = JSON.object([
+            ("fleche_call", .int(version)),
+            ("name", .string(record.name)),
+            ("module", record.module.map(JSON.string) ?? .null),
+            ("version", record.version.map(JSON.string) ?? .null),
+            ("code", record.codeDigest.map { .string($0.hex) } ?? .null),
+            ("arguments", .array(arguments)),
+            ("result", record.result.map { .object(reference($0)) } ?? .null),
+            ("metadata", .object(metadata)),
+        ])
+        return document.serializedBytes(pretty: true)
+    }
+
+    struct Invalid: Error {
+        let reason: String
+    }
+
+    /// Reads only the result reference of a manifest (the hit path): the other members are
+    /// syntax-checked but not built.
+    static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
+        try bytes.withUnsafeBytes { try decodeResult($0) }
+    }
+
+    static func decodeResult(_ bytes: UnsafeRawBufferPointer) throws -> ValueReference? {
+        let members: [JSON?]
+        do {
+            members = try JSON.parseMembers(bytes, keep: ["fleche_call", "result"])
+        } catch {
+            throw Invalid(reason: "\(error)")
+        }
+        guard let format = members[0]?.int64Value else { throw Invalid(reason: "no 'fleche_call' version") }
+        guard format == version else {
+            throw Invalid(reason: "manifest version \(format); this build reads version \(version)")
+        }
+        guard let result = members[1], !result.isNull else { return nil }
+        guard let hex = result["digest"]?.stringValue, let digest = Digest(hex: hex) else {
+            throw Invalid(reason: "result has no valid 'digest'")
+        }
+        guard let inline = result["value"] else { return ValueReference(digest: digest) }
+        do {
+            return ValueReference(digest: digest, inline: try Value(jsonForm: inline))
+        } catch {
+            throw Invalid(reason: "result has an invalid inline value: \(error)")
+        }
+    }
+
+    /// Reads a whole manifest, walking the text once without building a JSON tree of the
+    /// envelope (a query or gc reads one manifest per call; building the tree and then the
+    /// record was a third of a query, perf). Inline values and metadata fields go through
+    /// ``JSON``, which they are.
+    ///
+    /// With `members`, only those members (and `fleche_call` and `name`) are built; the
+    /// others are syntax-checked and left empty in the record: what matching a query needs.
+    static func decode(_ bytes: [UInt8], members: Set<String>? = nil) throws -> CallRecord {
+        try bytes.withUnsafeBytes { try decode($0, members: members) }
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer, members: Set<String>? = nil) throws -> CallRecord {
+        do {
+            return try { () throws -> CallRecord in
+                var parser = JSONParser(bytes: raw)
+                var sawFormat = false
+                var name: String?
+                var module: String?
+                var version: String?
+                var code: Digest?
+                var arguments: [CallRecord.Argument]?
+                var result: ValueReference?
+                var metadata: Metadata = [:]
+                try parser.forEachMember { parser, key in
+                    if let members, key != "fleche_call", key != "name", !members.contains(key) {
+                        if key == "arguments" { arguments = [] }
+                        try parser.skipValue(depth: 1)
+                        return
+                    }
+                    switch key {
+                    case "fleche_call":
+                        guard let format = try parser.parseValue(depth: 1).int64Value else {
+                            throw Invalid(reason: "no 'fleche_call' version")
+                        }
+                        guard format == Self.version else {
+                            throw Invalid(reason: "manifest version \(format); this build reads version \(Self.version)")
+                        }
+                        sawFormat = true
+                    case "name":
+                        guard case .string(let text) = try parser.parseValue(depth: 1) else { throw Invalid(reason: "no 'name'") }
+                        name = text
+                    case "module": module = try optionalString(&parser, key)
+                    case "version": version = try optionalString(&parser, key)
+                    case "code":
+                        if let hex = try optionalString(&parser, key) {
+                            guard let digest = Digest(hex: hex) else { throw Invalid(reason: "'code' is not a digest") }
+                            code = digest
+                        }
+                    case "arguments":
+                        var list: [CallRecord.Argument] = []
+                        try parser.forEachElement { parser in
+                            let (argumentName, reference) = try Self.reference(&parser, what: "an argument")
+                            guard let argumentName else { throw Invalid(reason: "an argument has no 'name'") }
+                            list.append(.init(name: argumentName, value: reference))
+                        }
+                        arguments = list
+                    case "result":
+                        if parser.current == UInt8(ascii: "n") {
+                            try parser.expect("null")
+                        } else {
+                            result = try Self.reference(&parser, what: "result").1
+                        }
+                    case "metadata":
+                        try parser.forEachMember { parser, collector in
+                            guard parser.current == UInt8(ascii: "{") else {
+                                throw Invalid(reason: "metadata '\(collector)' is not an object")
+                            }
+                            var fields: [String: JSON] = [:]
+                            try parser.forEachMember { parser, field in
+                                fields[field] = try parser.parseValue(depth: 3)
+                            }
+                            metadata[collector] = fields
+                        }
+                    default:
+                        try parser.skipValue(depth: 1)
+                    }
+                }
+                try parser.finish()
+                guard sawFormat else { throw Invalid(reason: "no 'fleche_call' version") }
+                guard let name else { throw Invalid(reason: "no 'name'") }
+                guard let arguments else { throw Invalid(reason: "no 'arguments' list") }
+                return CallRecord(
+                    name: name, module: module, version: version, codeDigest: code, arguments: arguments,
+                    metadata: metadata, result: result)
+            }()
+        } catch let error as JSONParseError {
+            throw Invalid(reason: "\(error)")
+        }
+    }
+
+    private static func optionalString(_ parser: inout JSONParser, _ key: String) throws -> String? {
+        switch try parser.parseValue(depth: 1) {
+        case .null: return nil
+        case .string(let text): return text
+        default: throw Invalid(reason: "'\(key)' is not a string")
+        }
+    }
+
+    /// A `{"name"?, "digest", "value"?}` object: the name, if any, and the reference.
+    private static func reference(_ parser: inout JSONParser, what: String) throws -> (String?, ValueReference) {
+        var name: String?
+        var digest: Digest?
+        var inline: JSON?
+        try parser.forEachMember { parser, key in
+            switch key {
+            case "name":
+                guard case .string(let text) = try parser.parseValue(depth: 3) else { throw Invalid(reason: "\(what) has no 'name'") }
+                name = text
+            case "digest":
+                guard let parsed = try parser.parseDigest() else { throw Invalid(reason: "\(what) has no valid 'digest'") }
+                digest = parsed
+            case "value": inline = try parser.parseValue(depth: 3)
+            default: try parser.skipValue(depth: 3)
+            }
+        }
+        let subject = name.map { "argument '\($0)'" } ?? what
+        guard let digest else { throw Invalid(reason: "\(subject) has no valid 'digest'") }
+        guard let inline else { return (name, ValueReference(digest: digest)) }
+        do {
+            return (name, ValueReference(digest: digest, inline: try Value(jsonForm: inline)))
+        } catch {
+            throw Invalid(reason: "\(subject) has an invalid inline value: \(error)")
+        }
+    }
+}

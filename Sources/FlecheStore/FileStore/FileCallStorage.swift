@@ -1,0 +1,139 @@
+import FlecheSystem
+import FlecheValue
+import Foundation
+import Synchronization
+
+/// Call manifests under `<store>/calls/`, one small JSON file per lookup key.
+public final class FileCallStorage: CallStorage, ShardedFileStorage {
+    public let algorithm: DigestAlgorithm
+    let layout: StoreLayout
+    let durable: Bool
+    /// `calls/`, held open so that a manifest read walks two path components, not the
+    /// whole store path (the kernel's path walk was a sixth of a hit, perf).
+    private let directoryDescriptor: FileDescriptor?
+
+    init(layout: StoreLayout, algorithm: DigestAlgorithm, durable: Bool) {
+        self.layout = layout
+        self.algorithm = algorithm
+        self.durable = durable
+        self.directoryDescriptor = FileSystem.openDirectory(layout.callsDirectory)
+    }
+
+    deinit {
+        try? directoryDescriptor?.close()
+    }
+
+    /// Reads the manifest `key` and decodes it with `decode`, or returns `nil` if there is
+    /// none. Read through the open `calls/` into a stack buffer, taking a short read as the
+    /// end of the file; a manifest that does not decode is read again to a confirmed end
+    /// before it is called corrupt. A miss through the open `calls/` is checked by path too,
+    /// in case the directory was replaced (a store deleted and created again while this
+    /// process runs).
+    private func decodeManifest<T>(_ key: Digest, _ decode: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        func corrupt(_ invalid: CallManifest.Invalid) -> FlecheError {
+            .corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
+        }
+        if let directoryDescriptor {
+            let found = try StoreLayout.withShardedName(key) { name -> Result<T, any Error>? in
+                func attempt(confirmEnd: Bool) throws -> Result<T, any Error>? {
+                    try fenced { () throws(SystemCallError) in
+                        try FileSystem.withSmallFile(
+                            name, relativeTo: directoryDescriptor, confirmEnd: confirmEnd, describedAs: self.path(of: key)
+                        ) { bytes in Result { try decode(bytes) } }
+                    }
+                }
+                let first = try attempt(confirmEnd: false)
+                guard case .failure(let error)? = first, error is CallManifest.Invalid else { return first }
+                return try attempt(confirmEnd: true)
+            }
+            switch found {
+            case .success(let value)?: return value
+            case .failure(let invalid as CallManifest.Invalid)?: throw corrupt(invalid)
+            case .failure(let error)?: throw error
+            case nil: break
+            }
+        }
+        guard let bytes = try fenced({ try FileSystem.readFile(path(of: key)) }) else { return nil }
+        do {
+            return try bytes.withUnsafeBytes { try decode($0) }
+        } catch let invalid as CallManifest.Invalid {
+            throw corrupt(invalid)
+        }
+    }
+
+    /// The path of the manifest for `key`.
+    public func path(of key: Digest) -> String { layout.callPath(key) }
+
+    var directory: String { layout.callsDirectory }
+
+    /// Writes the manifest with one atomic rename, replacing any earlier record of the key
+    /// (there is no window in which the key is missing).
+    public func save(_ record: CallRecord, key: Digest) throws {
+        try layout.writeAtomically(CallManifest.encode(record), to: path(of: key), durable: durable)
+    }
+
+    /// Reads only the result member of the manifest: what a memoized call needs on a hit.
+    public func resultReference(_ key: Digest) throws -> ValueReference? {
+        guard let reference = try decodeManifest(key, { try CallManifest.decodeResult($0) }) else {
+            throw FlecheError.notFound(key: key.hex)
+        }
+        return reference
+    }
+
+    /// Every readable record, read on all cores (a query over many calls is bound by reading
+    /// and parsing one small file each); unreadable ones are skipped with a warning.
+    public func records() throws -> [(key: Digest, record: CallRecord)] {
+        var out: [(key: Digest, record: CallRecord)] = []
+        for (key, result) in try loadAll(keys()) {
+            switch result {
+            case .success(let record): out.append((key, record))
+            case .failure(let error as FlecheError) where error.isMiss: continue
+            case .failure(let error):
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+            }
+        }
+        return out
+    }
+
+    /// Loads `keys` in parallel, in order, each as a success or its error.
+    func loadAll(_ keys: [Digest]) -> [(Digest, Result<CallRecord, any Error>)] {
+        inParallel(keys) { key in Result { try load(key) } }
+    }
+
+    /// How many readable records match `matcher`, reading only the manifest members it
+    /// looks at (counting needs no inline values and no metadata it does not test).
+    public func count(matching template: CallTemplate) throws -> Int {
+        let matcher = try template.matcher(using: algorithm)
+        let members = matcher.template.members
+        let matches = inParallel(try keys()) { key -> Bool in
+            do {
+                guard let record = try decodeManifest(key, { try CallManifest.decode($0, members: members) }) else { return false }
+                return matcher.matches(record)
+            } catch {
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+                return false
+            }
+        }
+        return matches.count { $0.1 }
+    }
+
+    /// `work` over `keys` on all cores (a query over many calls is bound by reading and
+    /// parsing one small file each), results in the order of `keys`.
+    private func inParallel<R: Sendable>(_ keys: [Digest], _ work: @Sendable (Digest) -> R) -> [(Digest, R)] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 256))
+        guard workers > 1 else { return keys.map { ($0, work($0)) } }
+        let results = Mutex([[(Digest, R)]](repeating: [], count: workers))
+        let chunk = (keys.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let slice = keys[min(keys.count, worker * chunk)..<min(keys.count, (worker + 1) * chunk)]
+            let done = slice.map { ($0, work($0)) }
+            results.withLock { $0[worker] = done }
+        }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+
+    public func load(_ key: Digest) throws -> CallRecord {
+        guard let record = try decodeManifest(key, { try CallManifest.decode($0) }) else { throw FlecheError.notFound(key: key.hex) }
+        return record
+    }
+}

@@ -1,0 +1,102 @@
+import FlecheSystem
+import FlecheValue
+
+/// Value objects under `<store>/objects/`, one zlib-compressed (or raw) file per digest.
+public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
+    public let algorithm: DigestAlgorithm
+    let layout: StoreLayout
+    let format: StoreFormat
+    let durable: Bool
+
+    init(layout: StoreLayout, format: StoreFormat, durable: Bool) {
+        self.layout = layout
+        self.format = format
+        self.algorithm = format.algorithm
+        self.durable = durable
+    }
+
+    /// The path of the object for `key`.
+    public func path(of key: Digest) -> String { layout.objectPath(key) }
+
+    var directory: String { layout.objectsDirectory }
+
+    /// Stores `value` (split into objects per ``StoreFormat/destructureDepth``), children
+    /// before parents. An object that exists is not written again, but its modification time
+    /// is refreshed: that tells a concurrent gc it is in use again (docs/FORMAT.md, gc).
+    public func save(_ value: Value, key: Digest) throws {
+        guard let depth = format.destructureDepth else {
+            try store(digest: key, payload: ValueCodec.encode(value), children: [])
+            return
+        }
+        var stored = Set<Digest>()
+        for piece in Destructuring(depth: depth, algorithm: algorithm).split(value, digest: key)
+        where stored.insert(piece.digest).inserted {
+            try store(digest: piece.digest, payload: piece.payload, children: piece.children)
+        }
+    }
+
+    private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws {
+        let target = path(of: digest)
+        switch FileSystem.touch(target) {
+        case .touched: return
+        case .failed: if FileSystem.exists(target) { return }  // say, an object made read-only
+        case .missing: break
+        }
+        let (header, body) = ObjectFile.encodeParts(
+            payload: payload, children: children, digestLength: algorithm.digestByteCount,
+            compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
+        try layout.writeAtomically([header, body], to: target, durable: durable)
+    }
+
+    /// Loads a value, mending split-out children from their objects.
+    public func load(_ key: Digest) throws -> Value {
+        try decode(key) { try self.load($0) }
+    }
+
+    /// Decodes the object `key` with `resolve` standing in for its children.
+    func decode(_ key: Digest, resolve: @escaping ValueCodec.ChildResolver) throws -> Value {
+        let target = path(of: key)
+        guard let bytes = try fenced({ try FileSystem.readFile(target) }) else { throw FlecheError.notFound(key: key.hex) }
+        do {
+            let object = try ObjectFile.parse(bytes)
+            return try object.withPayload { try ValueCodec.decode($0, resolve: resolve) }
+        } catch let error as FlecheError {
+            throw error
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: target, reason: "\(error)")
+        }
+    }
+
+    /// The digests of the objects that `key`'s payload refers to (its split-out children).
+    public func childDigests(of key: Digest) throws -> [Digest] {
+        guard let header = try header(key) else { throw FlecheError.notFound(key: key.hex) }
+        return header.children
+    }
+
+    /// How many stored objects refer to each object: 0 for a top-level value.
+    public func countReuses() throws -> [Digest: Int] {
+        var counts: [Digest: Int] = [:]
+        for key in try keys() {
+            counts[key, default: 0] += 0
+            for child in try header(key)?.children ?? [] { counts[child, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    /// The header of the object for `key` (child digests, codec, sizes), read without the
+    /// payload; `nil` if there is no such object.
+    func header(_ key: Digest) throws -> ObjectFile? {
+        let target = path(of: key)
+        guard var bytes = try fenced({ try FileSystem.readPrefix(target, limit: 4096) }) else { return nil }
+        if bytes.count == 4096, let length = ObjectFile.headerLength(prefix: bytes), length > bytes.count {
+            // Many children: read exactly the rest of the header, still not the payload.
+            guard let longer = try fenced({ try FileSystem.readPrefix(target, limit: length) }) else { return nil }
+            bytes = longer
+        }
+        do {
+            return try ObjectFile.parse(bytes, headerOnly: true)
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: target, reason: "\(error)")
+        }
+    }
+}

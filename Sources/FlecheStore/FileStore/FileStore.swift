@@ -1,0 +1,156 @@
+import FlecheSystem
+import FlecheValue
+import Foundation
+
+/// A store directory: `FORMAT`, value objects and call manifests, safe to share between
+/// threads and processes (every write is a rename) and to copy with `rsync`.
+public final class FileStore: Sendable {
+    /// The store directory.
+    public let root: String
+    /// The settings from `FORMAT`.
+    public let format: StoreFormat
+    /// The value objects.
+    public let objects: FileObjectStorage
+    /// The call manifests.
+    public let calls: FileCallStorage
+    let layout: StoreLayout
+    let lock: StoreLock
+
+    /// Opens the store at `root`, creating it with `format` if there is none.
+    ///
+    /// - Parameters:
+    ///   - create: when false, a missing store is an error instead of being created.
+    ///   - algorithm: when given, the store must use it (a new store is created with it).
+    ///   - compressionLevel, inlineLimit, destructureDepth: settings of a new store (an
+    ///     existing store keeps those in its `FORMAT`).
+    ///   - durable: `fsync` every file before its rename, so a power loss cannot leave an
+    ///     empty file in place (a killed process never can); slower.
+    /// - Throws: ``FlecheError/unknownFormat(path:reason:)`` for a directory that is not a
+    ///   store this build can open.
+    public init(
+        root: String, create: Bool = true, algorithm: DigestAlgorithm? = nil,
+        compressionLevel: Int = 1, inlineLimit: Int = 256, destructureDepth: Int? = 1, durable: Bool = false
+    ) throws {
+        let root = Self.absolute(root)
+        let layout = StoreLayout(root: root)
+        var format: StoreFormat
+        if let existing = try Self.readFormat(layout) {
+            format = existing
+        } else {
+            guard create else {
+                throw FlecheError.unknownFormat(path: root, reason: "no store here (create one with `fleche init \(root)`)")
+            }
+            format = StoreFormat(
+                algorithm: algorithm ?? .sha256, compressionLevel: compressionLevel, inlineLimit: inlineLimit,
+                destructureDepth: destructureDepth)
+            format = try Self.create(layout, format: format)
+        }
+        if let algorithm, algorithm != format.algorithm {
+            throw FlecheError.unknownFormat(
+                path: root, reason: "the store uses \(format.algorithm.rawValue), not \(algorithm.rawValue)")
+        }
+        self.root = root
+        self.format = format
+        self.layout = layout
+        self.lock = StoreLock(path: layout.lockPath)
+        self.objects = FileObjectStorage(layout: layout, format: format, durable: durable)
+        self.calls = FileCallStorage(layout: layout, algorithm: format.algorithm, durable: durable)
+    }
+
+    /// The store used when none is named: `$FLECHE_STORE`, else `$XDG_CACHE_HOME/fleche`,
+    /// else `~/.cache/fleche`.
+    public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let store = environment["FLECHE_STORE"], !store.isEmpty { return store }
+        if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return cache + "/fleche" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.cache/fleche"
+    }
+
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return expanded }
+        return FileManager.default.currentDirectoryPath + "/" + expanded
+    }
+
+    private static func readFormat(_ layout: StoreLayout) throws -> StoreFormat? {
+        guard let bytes = try fenced({ try FileSystem.readFile(layout.formatPath) }) else { return nil }
+        do {
+            return try StoreFormat(json: try JSON.parse(bytes), path: layout.root)
+        } catch let error as FlecheError {
+            throw error
+        } catch {
+            throw FlecheError.unknownFormat(path: layout.root, reason: "FORMAT is not valid JSON (\(error))")
+        }
+    }
+
+    /// Creates the store's directories and `FORMAT`. Two processes creating one store at
+    /// once agree: `FORMAT` is linked into place only if absent, and the loser reads the
+    /// winner's.
+    private static func create(_ layout: StoreLayout, format: StoreFormat) throws -> StoreFormat {
+        let known: Set<String> = ["objects", "calls", "tmp", "FORMAT", "gc.lock", "lost+found"]
+        if let entries = try fenced({ try FileSystem.entries(layout.root) }), entries.contains(where: { !known.contains($0) && !$0.hasPrefix(".") }) {
+            throw FlecheError.unknownFormat(
+                path: layout.root, reason: "the directory is not empty and has no FORMAT file; choose an empty or new directory")
+        }
+        for directory in [layout.root, layout.objectsDirectory, layout.callsDirectory, layout.tmpDirectory] {
+            try fenced { try FileSystem.makeDirectories(directory) }
+        }
+        FileSystem.createIfAbsent(layout.lockPath)
+        let temporary = layout.temporaryPath()
+        let bytes = format.json.serializedBytes(pretty: true)
+        try fenced { try bytes.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: true) } }
+        defer { _ = try? FileSystem.removeFile(temporary) }
+        if try fenced({ try FileSystem.linkIfAbsent(temporary, to: layout.formatPath) }) { return format }
+        return try readFormat(layout) ?? format
+    }
+}
+
+extension FileStore {
+    /// Runs one save (values, then the manifest) under the store's shared lock.
+    package func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
+        try lock.withShared(body)
+    }
+}
+
+// MARK: - Statistics
+
+/// What a store holds, for `fleche stats`.
+public struct StoreStatistics: Sendable {
+    public var calls = 0
+    public var objects = 0
+    /// Bytes the objects and manifests take on disk (allocated blocks).
+    public var bytesOnDisk = 0
+    /// Sum of object file sizes.
+    public var objectFileBytes = 0
+    /// Sum of object payload sizes before compression.
+    public var payloadBytes = 0
+    public var manifestBytes = 0
+    public var temporaryFiles = 0
+
+    /// Payload bytes per stored object byte (2.0 means objects take half their raw size).
+    public var compressionRatio: Double {
+        objectFileBytes == 0 ? 1 : Double(payloadBytes) / Double(objectFileBytes)
+    }
+}
+
+extension FileStore {
+    /// Counts calls and objects and sums their sizes (reads object headers only).
+    public func statistics() throws -> StoreStatistics {
+        var stats = StoreStatistics()
+        for key in try calls.keys() {
+            guard let info = FileSystem.status(calls.path(of: key)) else { continue }
+            stats.calls += 1
+            stats.manifestBytes += info.size
+            stats.bytesOnDisk += info.allocated
+        }
+        for key in try objects.keys() {
+            guard let info = FileSystem.status(objects.path(of: key)) else { continue }
+            stats.objects += 1
+            stats.objectFileBytes += info.size
+            stats.bytesOnDisk += info.allocated
+            if let header = try? objects.header(key) { stats.payloadBytes += header.payloadSize }
+        }
+        stats.temporaryFiles = (try fenced { try FileSystem.entries(layout.tmpDirectory) } ?? []).count
+        return stats
+    }
+}

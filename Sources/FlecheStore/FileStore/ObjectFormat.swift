@@ -1,0 +1,47 @@
+import FlecheValue
+/// The object file format as a public codec, for tools that write or check objects outside
+/// a store (the digest fixtures, readers in other languages).
+public enum ObjectFormat {
+    /// One encoded object.
+    public struct Encoded: Sendable {
+        /// The object's name: the digest of the value it holds.
+        public var digest: Digest
+        /// The file's bytes.
+        public var bytes: [UInt8]
+        /// The digests of the children split out of it.
+        public var children: [Digest]
+    }
+
+    /// Encodes the top object of `value` as a store with these settings would write it.
+    public static func encode(
+        _ value: Value, algorithm: DigestAlgorithm, compressionLevel: Int = 1, destructureDepth: Int? = nil
+    ) -> Encoded {
+        let top: Destructuring.Piece
+        if let depth = destructureDepth {
+            top = Destructuring(depth: depth, algorithm: algorithm).split(value).last!
+        } else {
+            top = Destructuring.Piece(digest: value.digest(using: algorithm), payload: ValueCodec.encode(value), children: [])
+        }
+        let bytes = ObjectFile.encode(
+            payload: top.payload, children: top.children, digestLength: algorithm.digestByteCount,
+            compressionLevel: compressionLevel > 0 ? Int32(compressionLevel) : nil)
+        return Encoded(digest: top.digest, bytes: bytes, children: top.children)
+    }
+
+    /// A decoded object: its value with split-out children standing as ``Value/digest(_:)``
+    /// (which digest like the children themselves), and the header's facts.
+    public struct Decoded: Sendable {
+        public var value: Value
+        public var children: [Digest]
+        public var isCompressed: Bool
+    }
+
+    /// Decodes object bytes without loading children.
+    ///
+    /// - Throws: ``CodecError`` for bytes that are not a well-formed object.
+    public static func decode(_ bytes: [UInt8]) throws -> Decoded {
+        let object = try ObjectFile.parse(bytes)
+        let value = try ValueCodec.decode(try object.payload()) { .digest($0) }
+        return Decoded(value: value, children: object.children, isCompressed: object.codec == .zlib)
+    }
+}

@@ -1,0 +1,156 @@
+import FlecheSystem
+import FlecheValue
+import Synchronization
+
+/// The paths inside one store directory, and the one way anything is written there:
+/// a new file in `tmp/`, then `rename` into place.
+///
+/// ```
+/// <root>/FORMAT          store settings (StoreFormat), written once
+/// <root>/objects/ab/cd…  value objects (ObjectFile), named by digest: 2 hex chars, then the rest
+/// <root>/calls/ab/cd…    call manifests (CallManifest), named by lookup key
+/// <root>/tmp/            in-flight writes; never read
+/// <root>/gc.lock         shared by writers during a save, exclusive for gc's mark
+/// <root>/lost+found/     what `fleche verify --repair` moved aside
+/// ```
+package struct StoreLayout: Sendable {
+    let root: String
+
+    var formatPath: String { root + "/FORMAT" }
+    var objectsDirectory: String { root + "/objects" }
+    var callsDirectory: String { root + "/calls" }
+    var tmpDirectory: String { root + "/tmp" }
+    var lockPath: String { root + "/gc.lock" }
+    var lostAndFoundDirectory: String { root + "/lost+found" }
+
+    func objectPath(_ key: Digest) -> String { Self.shardedPath(objectsDirectory, key) }
+    func callPath(_ key: Digest) -> String { Self.shardedPath(callsDirectory, key) }
+
+    private static func shardedPath(_ directory: String, _ key: Digest) -> String {
+        let hex = key.hex
+        let split = hex.utf8.index(hex.startIndex, offsetBy: 2)
+        return "\(directory)/\(hex[..<split])/\(hex[split...])"
+    }
+
+    /// Calls `body` with `key`'s path inside its sharded directory ("ab/cdef…") as a C
+    /// string in a stack buffer: what a read through an open directory needs, with no
+    /// `String` made (the manifest read on the hit path).
+    static func withShardedName<R>(_ key: Digest, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: CChar.self, capacity: key.bytes.count * 2 + 2) { name in
+            var index = 0
+            for (position, byte) in key.bytes.enumerated() {
+                name[index] = CChar(bitPattern: Hex.digits[Int(byte >> 4)])
+                name[index + 1] = CChar(bitPattern: Hex.digits[Int(byte & 0x0f)])
+                index += 2
+                if position == 0 {
+                    name[index] = CChar(bitPattern: UInt8(ascii: "/"))
+                    index += 1
+                }
+            }
+            name[index] = 0
+            return try body(name.baseAddress!)
+        }
+    }
+
+    private static let counter = Atomic<Int>(0)
+    private static let processTag = "\(FileSystem.processID)-\(UInt32.random(in: 0...UInt32.max))"
+
+    /// A fresh name in `tmp/`: unique per process (pid and a random tag) and per write.
+    func temporaryPath() -> String {
+        let serial = Self.counter.add(1, ordering: .relaxed).newValue
+        return "\(tmpDirectory)/\(Self.processTag)-\(serial)"
+    }
+
+    /// Writes `bytes` to `target` atomically: readers see the old file or the whole new one,
+    /// never a part; a killed process leaves at most a stray file in `tmp/`.
+    func writeAtomically(_ bytes: [UInt8], to target: String, durable: Bool) throws {
+        try writeAtomically([bytes], to: target, durable: durable)
+    }
+
+    /// Writes the concatenation of `parts` to `target` atomically.
+    func writeAtomically(_ parts: [[UInt8]], to target: String, durable: Bool) throws {
+        let temporary = temporaryPath()
+        func write() throws {
+            switch parts.count {
+            case 1: try parts[0].withUnsafeBytes { first in
+                    try FileSystem.writeNewFile(temporary, parts: [first], durable: durable)
+                }
+            case 2:
+                try parts[0].withUnsafeBytes { first in
+                    try parts[1].withUnsafeBytes { second in
+                        try FileSystem.writeNewFile(temporary, parts: [first, second], durable: durable)
+                    }
+                }
+            default:
+                try parts.flatMap { $0 }.withUnsafeBytes { all in
+                    try FileSystem.writeNewFile(temporary, parts: [all], durable: durable)
+                }
+            }
+        }
+        try fenced {
+            do {
+                try write()
+            } catch let error as SystemCallError where error.errno == .noSuchFileOrDirectory {
+                try FileSystem.makeDirectories(tmpDirectory)
+                try write()
+            }
+        }
+        do {
+            // A missing shard folder is created; gc may remove an empty one at any moment
+            // where its lock is not shared (another machine on a network file system), so
+            // a few rounds are allowed before giving up.
+            var attempts = 0
+            while try fenced({ try FileSystem.rename(temporary, to: target) }) == .targetDirectoryMissing {
+                attempts += 1
+                guard attempts <= 8 else { throw FlecheError(SystemCallError(path: target, operation: "rename", errno: .noSuchFileOrDirectory)) }
+                try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(target)) }
+            }
+        } catch {
+            _ = try? FileSystem.removeFile(temporary)
+            throw error
+        }
+    }
+
+    /// Lists the full keys in a sharded directory, optionally only those starting with
+    /// `prefix`; names that are not keys (rsync temp files, `.DS_Store`) are skipped.
+    func keys(in directory: String, hexLength: Int, prefix: String = "") throws -> [Digest] {
+        let shards: [String]
+        if prefix.utf8.count >= 2 {
+            shards = [String(prefix.prefix(2))]
+        } else {
+            shards = (try fenced { try FileSystem.entries(directory) } ?? []).filter { $0.utf8.count == 2 && Hex.isHex($0) && $0.hasPrefix(prefix) }
+        }
+        var keys: [Digest] = []
+        for shard in shards {
+            for name in try fenced({ try FileSystem.entries(directory + "/" + shard) }) ?? [] where name.utf8.count == hexLength - 2 {
+                let hex = shard + name
+                if hex.hasPrefix(prefix), let key = Digest(hex: hex) { keys.append(key) }
+            }
+        }
+        return keys
+    }
+}
+
+/// A storage of files sharded by key under one directory of a store (objects or calls):
+/// listing, prefix lookup, existence and removal are the same for both.
+protocol ShardedFileStorage: KeyedStorage {
+    var layout: StoreLayout { get }
+    /// The directory whose `ab/cd…` files this storage holds.
+    var directory: String { get }
+    func path(of key: Digest) -> String
+}
+
+extension ShardedFileStorage {
+    public func keys() throws -> [Digest] {
+        try layout.keys(in: directory, hexLength: algorithm.hexLength)
+    }
+
+    public func keys(withPrefix prefix: String) throws -> [Digest] {
+        try layout.keys(in: directory, hexLength: algorithm.hexLength, prefix: prefix)
+    }
+
+    public func contains(_ key: Digest) throws -> Bool { FileSystem.exists(path(of: key)) }
+
+    @discardableResult
+    public func evict(_ key: Digest) throws -> Bool { try fenced { try FileSystem.removeFile(path(of: key)) } }
+}

@@ -1,0 +1,202 @@
+import FlecheSystem
+import FlecheValue
+import Foundation
+
+/// What one gc run found and removed (or would remove, in a dry run).
+public struct GarbageCollectionReport: Sendable {
+    /// Whether nothing was removed (a dry run).
+    public var dryRun: Bool
+    /// Objects reachable from the call manifests (directly or through child digests).
+    public var reachableObjects = 0
+    /// Every object seen.
+    public var totalObjects = 0
+    /// Unreachable objects removed (or that a dry run would remove).
+    public var removed: [Digest] = []
+    /// Bytes on disk those objects took.
+    public var freedBytes = 0
+    /// Unreachable objects kept because they are younger than the grace period, or were
+    /// touched by a writer while gc ran.
+    public var keptYoung = 0
+    /// Stale files removed from `tmp/`.
+    public var removedTemporaryFiles = 0
+    /// Empty shard folders removed.
+    public var removedDirectories = 0
+
+    /// An empty report of a run (`dryRun`: one that removes nothing).
+    public init(dryRun: Bool) { self.dryRun = dryRun }
+}
+
+/// Mark-and-sweep over a file store: marks every object a call manifest refers to, follows
+/// child digests from object headers, and removes unreachable objects older than a grace
+/// period.
+///
+/// Safe while other threads and processes keep writing (docs/FORMAT.md, "gc"):
+/// 1. list objects and their ages (no lock): only objects older than the grace period,
+///    judged by the later of mtime and ctime (so files that `rsync -a` brought with old
+///    mtimes are young), are candidates;
+/// 2. mark from every manifest, then again under the exclusive `gc.lock` from the manifests
+///    that are new or replaced since (by the later of mtime and ctime): under the lock no
+///    save is half done, so every manifest written so far is seen with all its objects;
+///    stale temp files are removed here too;
+/// 3. sweep each unreachable candidate by renaming it into `tmp/` first, then checking its
+///    mtime again: a writer that re-saved the value in between refreshed it (or, after the
+///    rename, found it absent and wrote it anew), so the object is put back instead of
+///    deleted.
+public struct GarbageCollector: Sendable {
+    public let store: FileStore
+    /// Unreachable objects younger than this many seconds are kept.
+    public var gracePeriod: Double
+    /// List what would go without removing anything.
+    public var dryRun: Bool
+    /// Called now and then with (phase, done, total) for a progress display.
+    public var progress: (@Sendable (String, Int, Int) -> Void)?
+
+    public static let defaultGracePeriod: Double = 3600
+
+    public init(store: FileStore, gracePeriod: Double = defaultGracePeriod, dryRun: Bool = false,
+                progress: (@Sendable (String, Int, Int) -> Void)? = nil) {
+        self.store = store
+        self.gracePeriod = gracePeriod
+        self.dryRun = dryRun
+        self.progress = progress
+    }
+
+    private struct Candidate {
+        let key: Digest
+        let modified: Double
+        let allocated: Int
+    }
+
+    public func run(now: Date = Date()) throws -> GarbageCollectionReport {
+        var report = GarbageCollectionReport(dryRun: dryRun)
+        let cutoff = now.timeIntervalSince1970 - gracePeriod
+        let objects = store.objects
+
+        // 1. Candidates: objects older than the grace period.
+        let keys = try objects.keys()
+        report.totalObjects = keys.count
+        var candidates: [Candidate] = []
+        var young: [Digest] = []
+        for (index, key) in keys.enumerated() {
+            if index % 1024 == 0 { progress?("scan", index, keys.count) }
+            guard let info = FileSystem.status(objects.path(of: key)), info.isRegular else { continue }
+            if max(info.modified, info.changed) <= cutoff {
+                candidates.append(Candidate(key: key, modified: info.modified, allocated: info.allocated))
+            } else {
+                young.append(key)
+            }
+        }
+
+        // 2. Mark: first without the lock, then under it only what changed meanwhile, so
+        //    writers wait for a directory listing, not for a full read of every manifest.
+        var marking = Marking()
+        let markStart = Date().timeIntervalSince1970 - 1  // slack for coarse file timestamps
+        try mark(&marking, changedSince: nil)
+        let reachable = try store.lock.withExclusive { () throws -> Set<Digest> in
+            try mark(&marking, changedSince: markStart)
+            if !dryRun { report.removedTemporaryFiles = try removeStaleTemporaryFiles(cutoff: cutoff) }
+            return marking.reachable
+        }
+        report.reachableObjects = reachable.count
+        report.keptYoung = young.count { !reachable.contains($0) }
+
+        // 3. Sweep.
+        let garbage = candidates.filter { !reachable.contains($0.key) }
+        for (index, candidate) in garbage.enumerated() {
+            if index % 1024 == 0 { progress?("sweep", index, garbage.count) }
+            if dryRun {
+                report.removed.append(candidate.key)
+                report.freedBytes += candidate.allocated
+            } else if try sweep(candidate) {
+                report.removed.append(candidate.key)
+                report.freedBytes += candidate.allocated
+            } else {
+                report.keptYoung += 1  // re-saved by a writer while gc ran
+            }
+        }
+        // Empty shard folders go under the exclusive lock: a writer holds the shared lock from
+        // creating a shard folder to renaming its file into it.
+        if !dryRun { report.removedDirectories = try store.lock.withExclusive { try removeEmptyShards() } }
+        progress?("done", garbage.count, garbage.count)
+        return report
+    }
+
+    /// The state of the mark phase.
+    private struct Marking {
+        var reachable = Set<Digest>()
+        /// Manifests already read.
+        var seen = Set<Digest>()
+    }
+
+    /// Marks every object reachable from the manifests: all of them, or (with
+    /// `changedSince`) those not read yet and those replaced since then (a rename updates
+    /// ctime). Manifests are never modified in place, so nothing else can have changed.
+    private func mark(_ marking: inout Marking, changedSince: Double?) throws {
+        var pending: [Digest] = []
+        var toRead: [Digest] = []
+        for key in try store.calls.keys() {
+            if let changedSince, marking.seen.contains(key) {
+                guard let info = FileSystem.status(store.calls.path(of: key)),
+                      max(info.modified, info.changed) >= changedSince else { continue }
+            }
+            toRead.append(key)
+        }
+        progress?("mark", 0, toRead.count)
+        for (key, result) in store.calls.loadAll(toRead) {
+            marking.seen.insert(key)
+            let record: CallRecord
+            switch result {
+            case .success(let loaded): record = loaded
+            case .failure(let error as FlecheError) where error.isMiss: continue
+            case .failure(let error): throw error  // a manifest gc cannot read: stop
+            }
+            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
+            where reference.inline == nil && marking.reachable.insert(reference.digest).inserted {
+                pending.append(reference.digest)
+            }
+        }
+        while let digest = pending.popLast() {
+            guard let header = try? store.objects.header(digest) else { continue }
+            for child in header.children where marking.reachable.insert(child).inserted { pending.append(child) }
+        }
+    }
+
+    /// Removes one unreachable object, unless a writer refreshed it meanwhile; returns
+    /// whether it was removed.
+    private func sweep(_ candidate: Candidate) throws -> Bool {
+        let path = store.objects.path(of: candidate.key)
+        let quarantine = store.layout.temporaryPath() + ".gc"
+        // A missing object (already gone) reads as a missing target folder: nothing to do.
+        guard try fenced({ try FileSystem.rename(path, to: quarantine) }) == .renamed else { return false }
+        let info = FileSystem.status(quarantine)
+        if let info, info.modified != candidate.modified {
+            // Re-saved while we looked: put it back (unless a writer already wrote it anew).
+            _ = try? FileSystem.linkIfAbsent(quarantine, to: path)
+            try fenced { try FileSystem.removeFile(quarantine) }
+            return false
+        }
+        try fenced { try FileSystem.removeFile(quarantine) }
+        return true
+    }
+
+    private func removeStaleTemporaryFiles(cutoff: Double) throws -> Int {
+        var removed = 0
+        let directory = store.layout.tmpDirectory
+        for name in try fenced({ try FileSystem.entries(directory) }) ?? [] {
+            let path = directory + "/" + name
+            guard let info = FileSystem.status(path), info.isRegular, max(info.modified, info.changed) <= cutoff else { continue }
+            if try fenced({ try FileSystem.removeFile(path) }) { removed += 1 }
+        }
+        return removed
+    }
+
+    private func removeEmptyShards() throws -> Int {
+        var removed = 0
+        for directory in [store.layout.objectsDirectory, store.layout.callsDirectory] {
+            for shard in try fenced({ try FileSystem.entries(directory) }) ?? [] where shard.utf8.count == 2 {
+                if FileSystem.removeEmptyDirectory(directory + "/" + shard) { removed += 1 }
+            }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,165 @@
+import FlecheSystem
+import FlecheValue
+import Foundation
+
+/// One thing wrong in a store.
+public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// A manifest that does not parse.
+        case corruptManifest = "corrupt manifest"
+        /// A manifest stored under a key that is not its own (see `redigest`).
+        case misfiledManifest = "misfiled manifest"
+        /// A manifest that refers to an object that does not exist (or was moved aside).
+        case missingObject = "missing object"
+        /// An object whose header or payload does not read back.
+        case corruptObject = "corrupt object"
+        /// An object whose payload digests to something other than its name.
+        case digestMismatch = "digest mismatch"
+        /// An object whose child object does not exist (or was moved aside).
+        case missingChild = "missing child"
+    }
+
+    public var kind: Kind
+    /// The manifest's or object's key.
+    public var key: Digest
+    public var path: String
+    public var detail: String
+
+    public var description: String { "\(kind.rawValue) \(key.hex) (\(path)): \(detail)" }
+}
+
+/// What `verify` found, and what `--repair` moved.
+public struct VerificationReport: Sendable {
+    public var checkedCalls = 0
+    public var checkedObjects = 0
+    public var problems: [StoreProblem] = []
+    /// Paths moved into `lost+found/`.
+    public var moved: [String] = []
+    public var isClean: Bool { problems.isEmpty }
+}
+
+/// Checks a whole store: every manifest parses and sits under its own key, every object it
+/// refers to exists, every object's payload decompresses and re-digests to its name, and
+/// every child digest names an existing object.
+///
+/// With `repair`, corrupt objects (and, transitively, objects and manifests that depend on
+/// them) move to `<store>/lost+found/`, so the next call recomputes them; misfiled manifests
+/// move to their own key.
+public struct StoreVerifier: Sendable {
+    public let store: FileStore
+    public var repair: Bool
+
+    public init(store: FileStore, repair: Bool = false) {
+        self.store = store
+        self.repair = repair
+    }
+
+    public func run() throws -> VerificationReport {
+        var report = VerificationReport()
+        let objects = store.objects
+        let algorithm = store.format.algorithm
+
+        // Objects: read back, re-digest, collect children.
+        var bad = Set<Digest>()
+        var children: [Digest: [Digest]] = [:]
+        let objectKeys = try objects.keys()
+        let present = Set(objectKeys)
+        report.checkedObjects = objectKeys.count
+        for key in objectKeys {
+            let path = objects.path(of: key)
+            do {
+                var referenced: [Digest] = []
+                let value = try objects.decode(key) { child in
+                    referenced.append(child)
+                    return .digest(child)
+                }
+                let header = try objects.header(key)
+                children[key] = header?.children ?? []
+                if Set(referenced) != Set(header?.children ?? []) {
+                    report.problems.append(.init(kind: .corruptObject, key: key, path: path, detail: "header children differ from payload references"))
+                    bad.insert(key)
+                } else if value.digest(using: algorithm) != key {
+                    report.problems.append(.init(
+                        kind: .digestMismatch, key: key, path: path,
+                        detail: "payload digests to \(value.digest(using: algorithm).hex)"))
+                    bad.insert(key)
+                }
+            } catch FlecheError.corruptObject(_, _, let reason) {
+                report.problems.append(.init(kind: .corruptObject, key: key, path: path, detail: reason))
+                bad.insert(key)
+            } catch let error as FlecheError where error.isMiss {
+                report.checkedObjects -= 1  // removed meanwhile
+            }
+        }
+        // Objects whose children are missing or bad, transitively.
+        var changed = true
+        while changed {
+            changed = false
+            for (key, kids) in children where !bad.contains(key) {
+                if let missing = kids.first(where: { !present.contains($0) || bad.contains($0) }) {
+                    report.problems.append(.init(
+                        kind: .missingChild, key: key, path: objects.path(of: key),
+                        detail: "child \(missing.hex) is \(present.contains(missing) ? "corrupt" : "missing")"))
+                    bad.insert(key)
+                    changed = true
+                }
+            }
+        }
+
+        // Manifests.
+        var badManifests: [Digest] = []
+        var misfiled: [(Digest, Digest)] = []
+        for key in try store.calls.keys() {
+            report.checkedCalls += 1
+            let path = store.calls.path(of: key)
+            let record: CallRecord
+            do {
+                record = try store.calls.load(key)
+            } catch FlecheError.corruptManifest(_, _, let reason) {
+                report.problems.append(.init(kind: .corruptManifest, key: key, path: path, detail: reason))
+                badManifests.append(key)
+                continue
+            } catch let error as FlecheError where error.isMiss {
+                report.checkedCalls -= 1
+                continue
+            }
+            let own = record.key(using: algorithm)
+            if own != key {
+                report.problems.append(.init(kind: .misfiledManifest, key: key, path: path, detail: "its key is \(own.hex)"))
+                misfiled.append((key, own))
+            }
+            let references = record.arguments.map(\.value) + [record.result].compactMap { $0 }
+            if let missing = references.first(where: { $0.inline == nil && (!present.contains($0.digest) || bad.contains($0.digest)) }) {
+                report.problems.append(.init(
+                    kind: .missingObject, key: key, path: path,
+                    detail: "object \(missing.digest.hex) is \(present.contains(missing.digest) ? "corrupt" : "missing")"))
+                badManifests.append(key)
+            }
+        }
+
+        if repair {
+            for key in bad.sorted() {
+                report.moved.append(try moveAside(objects.path(of: key), kind: "objects", key: key))
+            }
+            for key in badManifests {
+                report.moved.append(try moveAside(store.calls.path(of: key), kind: "calls", key: key))
+            }
+            for (key, own) in misfiled where !badManifests.contains(key) {
+                let target = store.calls.path(of: own)
+                try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(target)) }
+                _ = try fenced { try FileSystem.rename(store.calls.path(of: key), to: target) }
+                report.moved.append(target)
+            }
+        }
+        return report
+    }
+
+    /// Moves a file to `lost+found/<kind>/<key>` and returns its new path.
+    private func moveAside(_ path: String, kind: String, key: Digest) throws -> String {
+        let directory = store.layout.lostAndFoundDirectory + "/" + kind
+        try fenced { try FileSystem.makeDirectories(directory) }
+        let target = directory + "/" + key.hex
+        _ = try fenced { try FileSystem.rename(path, to: target) }
+        return target
+    }
+}

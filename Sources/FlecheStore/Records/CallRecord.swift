@@ -1,0 +1,130 @@
+import FlecheValue
+/// Metadata of a call: collector name (`runtime`, `environment`, `git`, …) → flat JSON
+/// fields. Never part of the lookup key.
+public typealias Metadata = [String: [String: JSON]]
+
+/// A value as a record refers to it: its digest, and the value itself when it is small
+/// enough to live inline in the manifest.
+public struct ValueReference: Sendable, Hashable {
+    public var digest: Digest
+    /// The value, when inlined in the manifest instead of stored as an object.
+    public var inline: Value?
+
+    public init(digest: Digest, inline: Value? = nil) {
+        self.digest = digest
+        self.inline = inline
+    }
+
+    /// Digests `value`, keeping it inline if its payload is at most `inlineLimit` bytes.
+    public init(_ value: Value, using algorithm: DigestAlgorithm, inlineLimit: Int) {
+        self.init(value, digest: value.digest(using: algorithm), inlineLimit: inlineLimit)
+    }
+
+    /// A reference to `value`, whose digest is already known.
+    package init(_ value: Value, digest: Digest, inlineLimit: Int) {
+        self.digest = digest
+        inline = inlineLimit > 0 && value.isSmall(limit: inlineLimit) ? value : nil
+    }
+}
+
+/// The persisted form of a call: arguments and result by digest, plus metadata.
+///
+/// It has the same lookup key as the ``Call`` it came from.
+public struct CallRecord: Sendable, Hashable {
+    public struct Argument: Sendable, Hashable {
+        public var name: String
+        public var value: ValueReference
+        public init(name: String, value: ValueReference) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var name: String
+    public var module: String?
+    public var version: String?
+    public var codeDigest: Digest?
+    public var arguments: [Argument]
+    public var metadata: Metadata
+    public var result: ValueReference?
+
+    public init(
+        name: String, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
+        arguments: [Argument] = [], metadata: Metadata = [:], result: ValueReference? = nil
+    ) {
+        self.name = name
+        self.module = module
+        self.version = version
+        self.codeDigest = codeDigest
+        self.arguments = arguments
+        self.metadata = metadata
+        self.result = result
+    }
+
+    /// The lookup key: the digest of the record value
+    /// `Call{name, module, version, code, arguments: [[name, digest], …]}`, arguments in
+    /// declaration order. Metadata and the result are not part of it.
+    public func key(using algorithm: DigestAlgorithm) -> Digest {
+        Self.key(
+            name: name, module: module, version: version, codeDigest: codeDigest,
+            arguments: arguments.map { ($0.name, $0.value.digest) }, using: algorithm)
+    }
+
+    package static func key(
+        name: String, module: String?, version: String?, codeDigest: Digest?,
+        arguments: [(String, Digest)], using algorithm: DigestAlgorithm
+    ) -> Digest {
+        keyValue(name: name, module: module, version: version, codeDigest: codeDigest, arguments: arguments)
+            .digest(using: algorithm)
+    }
+
+    /// The value whose digest is a call's key (pinned by Fixtures/calls).
+    package static func keyValue(
+        name: String, module: String?, version: String?, codeDigest: Digest?, arguments: [(String, Digest)]
+    ) -> Value {
+        .record(type: "Call", fields: [
+            .init(name: "name", value: .string(name)),
+            .init(name: "module", value: module.map(Value.string) ?? .null),
+            .init(name: "version", value: version.map(Value.string) ?? .null),
+            .init(name: "code", value: codeDigest.map(Value.digest) ?? .null),
+            .init(name: "arguments", value: .array(arguments.map { .array([.string($0.0), .digest($0.1)]) })),
+        ])
+    }
+
+    /// Every value digest the record refers to (arguments, then the result).
+    public var valueDigests: [Digest] {
+        arguments.map(\.value.digest) + (result.map { [$0.digest] } ?? [])
+    }
+}
+
+extension Value {
+    /// Whether the payload of this value is at most `limit` bytes, computed without
+    /// encoding large values.
+    func isSmall(limit: Int) -> Bool {
+        var budget = limit
+        return fitsBudget(&budget)
+    }
+
+    private func fitsBudget(_ budget: inout Int) -> Bool {
+        switch self {
+        case .null, .bool: budget -= 1
+        case .int: budget -= 10
+        case .float, .date: budget -= 9
+        case .string(let text): budget -= 2 + text.utf8.count
+        case .bytes(let data): budget -= 2 + data.count
+        case .doubles(let numbers): budget -= 2 + 8 * numbers.count
+        case .integers(let numbers): budget -= 2 + 8 * numbers.count
+        case .digest(let digest): budget -= 2 + digest.bytes.count
+        case .record(let type, let fields):
+            budget -= 2 + type.utf8.count
+            for field in fields {
+                budget -= 1 + field.name.utf8.count
+                if budget < 0 || !field.value.fitsBudget(&budget) { return false }
+            }
+        case .array, .set, .dictionary, .some:
+            budget -= 2
+            for child in children where budget < 0 || !child.fitsBudget(&budget) { return false }
+        }
+        return budget >= 0
+    }
+}

@@ -1,0 +1,58 @@
+import FlecheValue
+
+extension GarbageCollectionReport {
+    /// The report as `fleche gc --json` prints it.
+    public var json: JSON {
+        .object([
+            ("dry_run", .bool(dryRun)),
+            ("objects", .int(Int64(totalObjects))),
+            ("reachable", .int(Int64(reachableObjects))),
+            ("removed", .array(removed.map { .string($0.hex) })),
+            ("freed_bytes", .int(Int64(freedBytes))),
+            ("kept_young", .int(Int64(keptYoung))),
+            ("removed_temporary_files", .int(Int64(removedTemporaryFiles))),
+        ])
+    }
+}
+
+extension VerificationReport {
+    /// The report as `fleche verify --json` prints it.
+    public var json: JSON {
+        .object([
+            ("calls", .int(Int64(checkedCalls))),
+            ("objects", .int(Int64(checkedObjects))),
+            ("problems", .array(problems.map(\.json))),
+            ("moved", .array(moved.map(JSON.string))),
+        ])
+    }
+}
+
+extension StoreProblem {
+    /// One problem as `fleche verify --json` lists it.
+    public var json: JSON {
+        .object([
+            ("kind", .string(kind.rawValue)), ("key", .string(key.hex)),
+            ("path", .string(path)), ("detail", .string(detail)),
+        ])
+    }
+}
+
+extension StoreStatistics {
+    /// The counts as `fleche stats --json` prints them (with the store's path and digest
+    /// algorithm, which the caller adds).
+    public var json: JSON {
+        .object([
+            ("calls", .int(Int64(calls))), ("objects", .int(Int64(objects))),
+            ("bytes_on_disk", .int(Int64(bytesOnDisk))), ("object_bytes", .int(Int64(objectFileBytes))),
+            ("payload_bytes", .int(Int64(payloadBytes))), ("manifest_bytes", .int(Int64(manifestBytes))),
+            ("compression_ratio", .double(compressionRatio)), ("temporary_files", .int(Int64(temporaryFiles))),
+        ])
+    }
+}
+
+extension FileStore {
+    /// The store's identity as the CLI prints it: its directory and digest algorithm.
+    public var identityJSON: JSON {
+        .object([("store", .string(root)), ("digest", .string(format.algorithm.rawValue))])
+    }
+}

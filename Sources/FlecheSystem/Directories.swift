@@ -1,0 +1,37 @@
+import SystemPackage
+
+extension FileSystem {
+    /// Creates a directory; an existing one is fine.
+    package static func makeDirectory(_ path: String) throws(SystemCallError) {
+        if let errno = RawCalls.makeDirectory(path), errno != .fileExists { throw failure(path, "mkdir", errno) }
+    }
+
+    /// Creates a directory and its missing parents.
+    package static func makeDirectories(_ path: String) throws(SystemCallError) {
+        guard let errno = RawCalls.makeDirectory(path), errno != .fileExists else { return }
+        guard errno == .noSuchFileOrDirectory else { throw failure(path, "mkdir", errno) }
+        let parent = parentDirectory(path)
+        if parent != path && !parent.isEmpty { try makeDirectories(parent) }
+        try makeDirectory(path)
+    }
+
+    /// The folder part of `path` (`.` for a bare name).
+    package static func parentDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Removes a directory if it is empty; returns whether it did.
+    package static func removeEmptyDirectory(_ path: String) -> Bool {
+        RawCalls.removeDirectory(path) == nil
+    }
+
+    /// The names in a directory (without `.` and `..`), or `nil` if it does not exist.
+    package static func entries(_ path: String) throws(SystemCallError) -> [String]? {
+        switch RawCalls.entries(path) {
+        case .success(let names): return names
+        case .failure(let errno) where errno.isMissingPath: return nil
+        case .failure(let errno): throw failure(path, "opendir", errno)
+        }
+    }
+}

@@ -1,0 +1,234 @@
+import SystemPackage
+
+/// The file operations the store makes, on swift-system's `FileDescriptor`, `FilePath` and
+/// `Errno` (reads and writes retry `EINTR` there), with the few calls it lacks in
+/// ``RawCalls``. Every failure is a ``SystemCallError``; "does not exist" is a `nil` or a
+/// `false` where callers expect it.
+///
+/// Foundation's `FileManager`/`Data(contentsOf:)` cost several allocations and extra
+/// `stat`s per file; on the hit and miss paths (one manifest read or write each) the plain
+/// calls are what keeps a call near the cost of the system call itself.
+package enum FileSystem {
+    static func failure(_ path: String, _ operation: String, _ errno: Errno) -> SystemCallError {
+        SystemCallError(path: path, operation: operation, errno: errno)
+    }
+
+    // MARK: Reading
+
+    /// Reads a whole file, or returns `nil` if it does not exist.
+    package static func readFile(_ path: String) throws(SystemCallError) -> [UInt8]? {
+        guard let descriptor = try openForReading(path) else { return nil }
+        defer { try? descriptor.close() }
+        let size: Int
+        do {
+            size = Int(try descriptor.stat().size)
+        } catch {
+            throw failure(path, "stat", error)
+        }
+        // Uninitialised capacity: zero-filling a 16 MiB buffer first costs as much as a copy.
+        // One byte more than the size tells whether the file grew (objects never should).
+        var readError: Errno?
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                do {
+                    let count = try descriptor.read(
+                        into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[initialized...])),
+                        retryOnInterrupt: true)
+                    if count == 0 { return }
+                    initialized += count
+                } catch {
+                    readError = error as? Errno ?? .ioError
+                    return
+                }
+            }
+        }
+        if let readError { throw failure(path, "read", readError) }
+        if bytes.count > size { try readRest(descriptor, into: &bytes, describedAs: path) }
+        return bytes
+    }
+
+    /// Reads a whole small file (a manifest) at `path` relative to the open directory
+    /// `directory` and passes its bytes to `body`, or returns `nil` if it does not exist.
+    /// The bytes live in a 4 KiB stack buffer (a larger file moves to the heap) and are valid
+    /// only inside `body`: no allocation, no zero-filling, no `fstat`. With `confirmEnd`, a
+    /// final read finds the end; without it a short read is taken as the end, as it is for
+    /// a local file that is never written in place: a manifest then costs open, one read
+    /// and close.
+    package static func withSmallFile<R>(
+        _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor, confirmEnd: Bool,
+        describedAs description: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer) -> R
+    ) throws(SystemCallError) -> R? {
+        guard let descriptor = try openForReading(path, relativeTo: directory, describedAs: description()) else {
+            return nil
+        }
+        defer { try? descriptor.close() }
+        func readSome(_ buffer: UnsafeMutableRawBufferPointer) throws(SystemCallError) -> Int {
+            do {
+                return try descriptor.read(into: buffer, retryOnInterrupt: true)
+            } catch {
+                throw failure(description(), "read", error as? Errno ?? .ioError)
+            }
+        }
+        return try withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { (stack) throws(SystemCallError) -> R in
+            var filled = 0
+            while filled < stack.count {
+                let got = try readSome(UnsafeMutableRawBufferPointer(rebasing: stack[filled...]))
+                if got == 0 { return body(UnsafeRawBufferPointer(rebasing: stack[0..<filled])) }
+                filled += got
+                if !confirmEnd, filled < stack.count { return body(UnsafeRawBufferPointer(rebasing: stack[0..<filled])) }
+            }
+            // Larger than the stack buffer: continue on the heap.
+            var heap = [UInt8](UnsafeRawBufferPointer(stack))
+            try readRest(descriptor, into: &heap, describedAs: description())
+            return heap.withUnsafeBytes { body($0) }
+        }
+    }
+
+    /// Appends everything up to the end of the file to `bytes`.
+    private static func readRest(
+        _ descriptor: FileDescriptor, into bytes: inout [UInt8], describedAs description: String
+    ) throws(SystemCallError) {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count: Int
+            do {
+                count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
+            } catch {
+                throw failure(description, "read", error as? Errno ?? .ioError)
+            }
+            if count == 0 { return }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// Opens a file read-only (relative to `directory` when given), or returns `nil` if it
+    /// does not exist.
+    private static func openForReading(
+        _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, describedAs description: @autoclosure () -> String
+    ) throws(SystemCallError) -> FileDescriptor? {
+        switch RawCalls.openForReading(path, relativeTo: directory) {
+        case .success(let descriptor): return descriptor
+        case .failure(let errno) where errno.isMissingPath: return nil
+        case .failure(let errno): throw failure(description(), "open", errno)
+        }
+    }
+
+    /// Opens the file at `path` read-only, or returns `nil` if it does not exist.
+    private static func openForReading(_ path: String) throws(SystemCallError) -> FileDescriptor? {
+        switch path.withCString({ RawCalls.openForReading($0, relativeTo: nil) }) {
+        case .success(let descriptor): return descriptor
+        case .failure(let errno) where errno.isMissingPath: return nil
+        case .failure(let errno): throw failure(path, "open", errno)
+        }
+    }
+
+    /// Opens a directory for reads relative to it, or returns `nil` if it cannot be opened.
+    package static func openDirectory(_ path: String) -> FileDescriptor? {
+        try? FileDescriptor.open(FilePath(path), .readOnly, options: [.directory, .closeOnExec])
+    }
+
+    /// Reads at most `limit` bytes from the start of a file, or `nil` if it does not exist.
+    package static func readPrefix(_ path: String, limit: Int) throws(SystemCallError) -> [UInt8]? {
+        guard let descriptor = try openForReading(path) else { return nil }
+        defer { try? descriptor.close() }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var done = 0
+        while done < limit {
+            let count: Int
+            do {
+                count = try bytes.withUnsafeMutableBytes {
+                    try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done...]), retryOnInterrupt: true)
+                }
+            } catch {
+                throw failure(path, "read", error as? Errno ?? .ioError)
+            }
+            if count == 0 { break }
+            done += count
+        }
+        bytes.removeLast(limit - done)
+        return bytes
+    }
+
+    // MARK: Writing
+
+    /// Creates `path` exclusively and writes `parts` to it; `durable` `fsync`s it before it
+    /// is closed. A failed write removes the file.
+    package static func writeNewFile(_ path: String, parts: [UnsafeRawBufferPointer], durable: Bool) throws(SystemCallError) {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw failure(path, "create", error as? Errno ?? .ioError)
+        }
+        var problem: SystemCallError?
+        for part in parts where problem == nil {
+            do {
+                _ = try descriptor.writeAll(part)
+            } catch {
+                problem = failure(path, "write", error as? Errno ?? .ioError)
+            }
+        }
+        if problem == nil, durable, let errno = RawCalls.fsync(descriptor) { problem = failure(path, "fsync", errno) }
+        do {
+            try descriptor.close()
+        } catch {
+            if problem == nil { problem = failure(path, "close", error as? Errno ?? .ioError) }
+        }
+        if let problem {
+            _ = RawCalls.unlink(path)
+            throw problem
+        }
+    }
+
+    /// Creates an empty file unless one exists (a lock file); errors are ignored, as for a
+    /// store on a read-only copy.
+    package static func createIfAbsent(_ path: String) {
+        let descriptor = try? FileDescriptor.open(
+            FilePath(path), .writeOnly, options: [.create, .closeOnExec], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        try? descriptor?.close()
+    }
+
+    // MARK: Names
+
+    /// Whether ``rename(_:to:)`` replaced the target, or found the target's folder missing.
+    package enum RenameOutcome { case renamed, targetDirectoryMissing }
+
+    /// Renames `source` over `target` atomically.
+    package static func rename(_ source: String, to target: String) throws(SystemCallError) -> RenameOutcome {
+        guard let errno = RawCalls.rename(source, target) else { return .renamed }
+        if errno == .noSuchFileOrDirectory { return .targetDirectoryMissing }
+        throw failure(target, "rename", errno)
+    }
+
+    /// Links `source` to `target` unless `target` exists; returns whether it linked.
+    package static func linkIfAbsent(_ source: String, to target: String) throws(SystemCallError) -> Bool {
+        guard let errno = RawCalls.link(source, target) else { return true }
+        if errno == .fileExists { return false }
+        throw failure(target, "link", errno)
+    }
+
+    /// Removes a file; returns false if it did not exist.
+    @discardableResult
+    package static func removeFile(_ path: String) throws(SystemCallError) -> Bool {
+        guard let errno = RawCalls.unlink(path) else { return true }
+        if errno == .noSuchFileOrDirectory { return false }
+        throw failure(path, "unlink", errno)
+    }
+
+    package static func exists(_ path: String) -> Bool { RawCalls.exists(path) }
+
+    /// What ``touch(_:)`` found.
+    package enum TouchOutcome: Equatable { case touched, missing, failed(Errno) }
+
+    /// Sets a file's modification time to now.
+    package static func touch(_ path: String) -> TouchOutcome {
+        guard let errno = RawCalls.touch(path) else { return .touched }
+        return errno == .noSuchFileOrDirectory ? .missing : .failed(errno)
+    }
+
+    /// The process's id, for names unique to it.
+    package static var processID: Int32 { RawCalls.processID }
+}

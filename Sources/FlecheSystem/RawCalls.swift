@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+import SystemPackage
+
+/// The C calls swift-system does not wrap (`openat`, `rename`, `link`, `mkdir`, `rmdir`,
+/// `unlink`, `utimensat`, `access`, `fsync`, `flock`, `opendir`/`readdir`), each returning a
+/// typed result. This file and ``FileSystem`` are the only places in the package that call
+/// the C library's file functions; a test (`SystemCallFenceTests`) keeps it so.
+enum RawCalls {
+    /// The calling thread's `errno` as an ``Errno``.
+    static var lastError: Errno { Errno(rawValue: errno) }
+
+    /// `openat(directory, path, O_RDONLY | O_CLOEXEC)`.
+    static func openForReading(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?) -> Result<FileDescriptor, Errno> {
+        while true {
+            let fd = openat(directory?.rawValue ?? AT_FDCWD, path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { return .success(FileDescriptor(rawValue: fd)) }
+            if errno != EINTR { return .failure(lastError) }
+        }
+    }
+
+    static func rename(_ source: String, _ target: String) -> Errno? {
+        source.withCString { from in target.withCString { to in
+            (renameat(AT_FDCWD, from, AT_FDCWD, to) == 0) ? nil : lastError
+        } }
+    }
+
+    static func link(_ source: String, _ target: String) -> Errno? {
+        (cLink(source, target) == 0) ? nil : lastError
+    }
+
+    static func makeDirectory(_ path: String) -> Errno? {
+        (mkdir(path, 0o755) == 0) ? nil : lastError
+    }
+
+    static func removeDirectory(_ path: String) -> Errno? {
+        (rmdir(path) == 0) ? nil : lastError
+    }
+
+    static func unlink(_ path: String) -> Errno? {
+        (cUnlink(path) == 0) ? nil : lastError
+    }
+
+    /// Sets the access and modification times to now.
+    static func touch(_ path: String) -> Errno? {
+        (utimensat(AT_FDCWD, path, nil, 0) == 0) ? nil : lastError
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    static func fsync(_ descriptor: FileDescriptor) -> Errno? {
+        while true {
+            if cFsync(descriptor.rawValue) == 0 { return nil }
+            if errno != EINTR { return lastError }
+        }
+    }
+
+    enum LockKind { case shared, exclusive, unlock }
+
+    /// `flock`, retried when a signal interrupts the wait.
+    static func flock(_ descriptor: FileDescriptor, _ kind: LockKind) -> Errno? {
+        let operation: Int32 = switch kind {
+        case .shared: LOCK_SH
+        case .exclusive: LOCK_EX
+        case .unlock: LOCK_UN
+        }
+        while true {
+            if cFlock(descriptor.rawValue, operation) == 0 { return nil }
+            if errno != EINTR { return lastError }
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`.
+    static func entries(_ path: String) -> Result<[String], Errno> {
+        guard let directory = opendir(path) else { return .failure(lastError) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return .success(names)
+    }
+
+    static var processID: Int32 { getpid() }
+}
+
+// The C functions whose names members of `RawCalls` take, called from outside it.
+private func cLink(_ source: String, _ target: String) -> Int32 { link(source, target) }
+private func cUnlink(_ path: String) -> Int32 { unlink(path) }
+private func cFsync(_ descriptor: Int32) -> Int32 { fsync(descriptor) }
+private func cFlock(_ descriptor: Int32, _ operation: Int32) -> Int32 { flock(descriptor, operation) }

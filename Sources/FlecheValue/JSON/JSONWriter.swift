@@ -1,0 +1,91 @@
+// MARK: - Writing
+
+extension JSON {
+    /// The document as text; `pretty` indents by two spaces.
+    public func serialized(pretty: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(into: &out, pretty: pretty, indent: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The document as UTF-8 bytes.
+    public func serializedBytes(pretty: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(into: &out, pretty: pretty, indent: 0)
+        if pretty { out.append(UInt8(ascii: "\n")) }
+        return out
+    }
+
+    private func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .int(let number): out.append(contentsOf: String(number).utf8)
+        case .double(let number): out.append(contentsOf: Self.numberText(number).utf8)
+        case .string(let text): Self.writeString(text, into: &out)
+        case .array(let items):
+            writeContainer(items, open: "[", close: "]", into: &out, pretty: pretty, indent: indent) { item, out in
+                item.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+        case .object(let members):
+            writeContainer(members, open: "{", close: "}", into: &out, pretty: pretty, indent: indent) { member, out in
+                Self.writeString(member.0, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
+                member.1.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+        }
+    }
+
+    private func writeContainer<T>(
+        _ items: [T], open: Unicode.Scalar, close: Unicode.Scalar, into out: inout [UInt8],
+        pretty: Bool, indent: Int, element: (T, inout [UInt8]) -> Void
+    ) {
+        out.append(UInt8(ascii: open))
+        for (index, item) in items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            if pretty {
+                out.append(UInt8(ascii: "\n"))
+                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * (indent + 1)))
+            }
+            element(item, &out)
+        }
+        if pretty && !items.isEmpty {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+        }
+        out.append(UInt8(ascii: close))
+    }
+
+    /// Swift's shortest round-trip text for a finite double, always with a `.` or exponent
+    /// so that it reads back as a float. Non-finite numbers have no JSON number form; callers
+    /// that may hold them (the value JSON form) write them as strings first.
+    static func numberText(_ number: Double) -> String {
+        guard number.isFinite else { return "null" }
+        let text = number.description
+        return text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) ? text : text + ".0"
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xf)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -2,10 +2,7 @@ import Foundation
 import Testing
 @testable import Fleche
 @testable import FlecheCache
-@testable import FlecheConfig
-@testable import FlecheQuery
 @testable import FlecheStore
-@testable import FlecheSystem
 @testable import FlecheValue
 
 @Suite("Stacks, pools and size limits")

@@ -3,10 +3,7 @@ import Synchronization
 import Testing
 @testable import Fleche
 @testable import FlecheCache
-@testable import FlecheConfig
-@testable import FlecheQuery
 @testable import FlecheStore
-@testable import FlecheSystem
 @testable import FlecheValue
 
 @Suite("Concurrency")

@@ -2,10 +2,7 @@ import Foundation
 import Testing
 @testable import Fleche
 @testable import FlecheCache
-@testable import FlecheConfig
-@testable import FlecheQuery
 @testable import FlecheStore
-@testable import FlecheSystem
 @testable import FlecheValue
 
 /// The README's API tour, line for line (paths under a temp directory), so it stays true.

@@ -1,9 +1,6 @@
 import Foundation
 import Testing
 @testable import Fleche
-@testable import FlecheCache
-@testable import FlecheConfig
-@testable import FlecheQuery
 @testable import FlecheStore
 @testable import FlecheSystem
 @testable import FlecheValue

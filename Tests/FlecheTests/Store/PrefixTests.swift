@@ -1,11 +1,7 @@
 import Foundation
 import Testing
 @testable import Fleche
-@testable import FlecheCache
-@testable import FlecheConfig
-@testable import FlecheQuery
 @testable import FlecheStore
-@testable import FlecheSystem
 @testable import FlecheValue
 
 @Suite("Short keys")

@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test deps build bench clean
+.PHONY: demo test test-layers docs check-fixture-plugin deps build bench clean
 
 deps:
 	@bash .ci/install-deps
@@ -30,7 +30,23 @@ demo: build
 # Release mode with testing enabled: the suite spawns real processes (the stress test runs
 # 8,000 memoized calls in 4 writers against a gc loop), which -Onone slows about tenfold.
 test: deps
-	$(SWIFT) test -c release -Xswiftc -enable-testing
+	$(SWIFT) test -c release -Xswiftc -enable-testing --explicit-target-dependency-import-check=error
+
+# The compiler enforces the layers: an undeclared import or an upward one fails (needs `make test` first).
+test-layers: deps
+	SWIFT=$(SWIFT) bash scripts/check-layers.sh
+
+# The DocC catalog and every module's reference, in .build-docs/; fails on any documentation
+# warning (a broken symbol link, an undocumented parameter) and on an undocumented public symbol.
+DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheConfig --target Fleche
+docs: deps
+	FLECHE_DOCS=1 $(SWIFT) package --scratch-path .build-docs generate-documentation $(DOCS_TARGETS) --warnings-as-errors
+	python3 scripts/check-doc-coverage.py .build-docs/$$(uname -m)-unknown-linux-gnu/extracted-symbols
+	@echo "documentation: .build-docs/plugins/Swift-DocC/outputs/*.doccarchive"
+
+# `swift package update-fixtures` fills in a new case's digests (uses the docs build folder).
+check-fixture-plugin: deps
+	SWIFT=$(SWIFT) bash scripts/check-fixture-plugin.sh
 
 # Side by side with the reference library (installed from PyPI into .build-bench/venv).
 BENCH_N ?= 10000
@@ -43,4 +59,4 @@ bench: deps
 		--python .build-bench/venv/bin/python --n $(BENCH_N) --reps $(BENCH_REPS)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-docs

@@ -12,7 +12,7 @@ import PackagePlugin
 struct UpdateFixtures: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
         let build = try packageManager.build(
-            .product("FixtureUpdater"), parameters: .init(configuration: .release, logging: .concise))
+            .product("FixtureUpdater"), parameters: .init(configuration: .debug, logging: .concise))
         guard build.succeeded, let updater = build.builtArtifacts.first(where: { $0.kind == .executable }) else {
             Diagnostics.error("building FixtureUpdater failed:\n\(build.logText)")
             throw UpdateFixturesFailure(status: -1)

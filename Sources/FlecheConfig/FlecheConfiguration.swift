@@ -34,7 +34,7 @@ import Synchronization
 /// Files are found by ``discover(from:environment:)``; a closer file's top-level table
 /// replaces a farther file's table of the same name whole. Caches are built on first use
 /// and the same name always gives the same instance. Every mistake (malformed TOML, an
-/// unknown name, template or key) is ``FlecheError/invalidConfiguration(path:reason:)``.
+/// unknown name, template or key) is `FlecheError/invalidConfiguration(path:reason:)`.
 public final class FlecheConfiguration: Sendable {
     /// The files read, closest first.
     public let files: [String]

@@ -24,10 +24,12 @@ public enum TableArguments: Sendable, Hashable, ExpressibleByArrayLiteral {
 public struct CallTable: Sendable, Equatable {
     /// The index: each row's key, shortened to its unambiguous prefix unless asked not to.
     public var keys: [String]
+    /// The column names: argument, result and flattened metadata columns.
     public var columns: [String]
     /// One row per key, one cell per column (JSON `null` for no value).
     public var rows: [[JSON]]
 
+    /// A table of `rows`, one per key, each with one JSON cell per column.
     public init(keys: [String], columns: [String], rows: [[JSON]]) {
         self.keys = keys
         self.columns = columns

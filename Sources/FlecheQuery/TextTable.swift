@@ -3,9 +3,12 @@ import FlecheStore
 import FlecheValue
 /// Rows rendered as aligned columns under a header, for terminals.
 public struct TextTable: Sendable {
+    /// The column titles.
     public var header: [String]
+    /// The cells, row by row.
     public var rows: [[String]]
 
+    /// A table of `rows` under `header`.
     public init(header: [String], rows: [[String]] = []) {
         self.header = header
         self.rows = rows

@@ -17,11 +17,12 @@ extension CallQuery {
     /// Copies the matching calls, with their values and metadata, to `destination`.
     ///
     /// - Parameters:
+    ///   - destination: the cache that receives the calls.
     ///   - pop: evict each copied call from the queried cache afterwards (a move).
     ///   - overwrite: replace calls the destination already has; by default they are
     ///     skipped (one warning says how many; the destination keeps its own metadata) and
     ///     not popped.
-    /// - Throws: ``FlecheError/rejected(_:)`` from a destination that takes no writes.
+    /// - Throws: `FlecheError/rejected(_:)` from a destination that takes no writes.
     @discardableResult
     public func transfer(to destination: any BaseCache, pop: Bool = false, overwrite: Bool = false) throws -> TransferReport {
         var report = TransferReport()

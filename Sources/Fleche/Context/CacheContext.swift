@@ -8,10 +8,10 @@ import Foundation
 /// Which cache (and which metadata collectors) a memoized function uses when it was not
 /// given one.
 ///
-/// Inside ``withCache(_:operation:)`` it is that cache (per task and thread, like a
+/// Inside `withCache(_:operation:)` it is that cache (per task and thread, like a
 /// task-local). Otherwise the default, resolved once per process: the store at
 /// `$FLECHE_STORE` when set, else the cache `[default] cache` names in `fleche.toml`
-/// (``FlecheConfiguration``), else the store at ``FileStore/defaultRoot(environment:)``.
+/// (`FlecheConfiguration`), else the store at `FileStore/defaultRoot(environment:)`.
 public enum CacheContext {
     @TaskLocal static var override: (any BaseCache)?
 
@@ -51,12 +51,12 @@ public func withCache<R>(_ cache: any BaseCache, operation: () async throws -> R
     try await CacheContext.$override.withValue(cache, operation: operation)
 }
 
-/// Runs `operation` with the cache `fleche.toml` calls `name` (see ``FlecheConfiguration``).
+/// Runs `operation` with the cache `fleche.toml` calls `name` (see `FlecheConfiguration`).
 public func withCache<R>(named name: String, operation: () throws -> R) throws -> R {
     try withCache(try CacheContext.configuration().cache(named: name), operation: operation)
 }
 
-/// Runs `operation` with a ``CacheStack`` of `cache` in front of the cache in effect.
+/// Runs `operation` with a `CacheStack` of `cache` in front of the cache in effect.
 public func withCache<R>(stacking cache: any BaseCache, operation: () throws -> R) throws -> R {
     try withCache(try CacheContext.current().push(cache), operation: operation)
 }

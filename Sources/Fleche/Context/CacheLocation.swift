@@ -9,7 +9,7 @@ import Foundation
 public enum CacheLocation: Sendable, Hashable {
     /// What memoized functions use by default: the store at `$FLECHE_STORE` when set, else
     /// the cache `[default] cache` names in `fleche.toml`, else the store at
-    /// ``FileStore/defaultRoot(environment:)``.
+    /// `FileStore/defaultRoot(environment:)`.
     case automatic
     /// The file store in this directory.
     case store(String)
@@ -30,7 +30,7 @@ public enum CacheLocation: Sendable, Hashable {
 
     /// `--store DIR` or `--cache NAME` as a command line gives them (at most one), else
     /// ``automatic``.
-    /// - Throws: ``FlecheError/invalidArguments(_:)`` when both are given.
+    /// - Throws: `FlecheError/invalidArguments(_:)` when both are given.
     public init(store: String?, cacheName: String?) throws {
         switch (store, cacheName) {
         case (let store?, nil): self = .store(store)
@@ -43,10 +43,10 @@ public enum CacheLocation: Sendable, Hashable {
     /// Opens the cache here.
     ///
     /// - Parameter create: whether a missing store directory is created; without it, a
-    ///   directory that holds no store is ``FlecheError/unknownFormat(path:reason:)``, so a
+    ///   directory that holds no store is `FlecheError/unknownFormat(path:reason:)`, so a
     ///   typo never makes an empty store.
-    /// - Throws: ``FlecheError/invalidConfiguration(path:reason:)`` for an unknown name or a
-    ///   bad `fleche.toml`; ``FlecheError/unknownFormat(path:reason:)`` as above.
+    /// - Throws: `FlecheError/invalidConfiguration(path:reason:)` for an unknown name or a
+    ///   bad `fleche.toml`; `FlecheError/unknownFormat(path:reason:)` as above.
     public func open(create: Bool = false) throws -> any BaseCache {
         switch self {
         case .store(let path):
@@ -65,7 +65,7 @@ public enum CacheLocation: Sendable, Hashable {
 
     /// Opens the one file store here, for the operations that work on a store's files (gc,
     /// verify, statistics).
-    /// - Throws: ``FlecheError/invalidArguments(_:)`` when the cache is not backed by exactly
+    /// - Throws: `FlecheError/invalidArguments(_:)` when the cache is not backed by exactly
     ///   one file store (a memory cache, a stack, a pool).
     public func openFileStore(create: Bool = false) throws -> FileStore {
         guard let store = try open(create: create).fileStore else {

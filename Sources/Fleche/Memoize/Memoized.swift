@@ -40,7 +40,7 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
         try core.contains(encode: { try encodeArguments(repeat each arguments) })
     }
 
-    /// The stored result for these arguments; ``FlecheError/notFound(key:)`` if none.
+    /// The stored result for these arguments; `FlecheError/notFound(key:)` if none.
     public func load(_ arguments: repeat each A) throws -> R {
         try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
     }
@@ -51,7 +51,7 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     }
 
     /// Runs the body even if the call is stored and replaces the record; memoized functions
-    /// the body calls through the cache in effect recompute too (``RefreshingCache``).
+    /// the body calls through the cache in effect recompute too (`RefreshingCache`).
     public func rerun(_ arguments: repeat each A) throws -> R {
         let (refreshing, context) = try core.refreshing()
         let function = Memoized(core: refreshing, body: body)
@@ -65,8 +65,11 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
     let core: MemoizationCore
     let body: @Sendable (repeat each A) async throws -> R
 
+    /// The name, module, version and argument rules that key this function's calls.
     public var identity: FunctionIdentity { core.identity }
 
+    /// Returns the stored result of this call, or awaits the body, stores its result and returns it.
+    /// - Throws: what the body throws (nothing is stored then), or `FlecheError.invalidArguments` for arguments that cannot be encoded.
     public func callAsFunction(_ arguments: repeat each A) async throws -> R {
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
             return try await body(repeat each arguments)
@@ -78,14 +81,20 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
         return result
     }
 
+    /// The lookup key these arguments give, without running the body or reading the cache.
+    /// - Throws: `FlecheError.invalidArguments` for arguments that cannot be encoded.
     public func digest(_ arguments: repeat each A) throws -> Digest {
         try core.key(encode: { try encodeArguments(repeat each arguments) }).0
     }
 
+    /// Whether a result for these arguments is stored, without running the body.
+    /// - Throws: `FlecheError` when the arguments cannot be encoded or the cache cannot be read.
     public func contains(_ arguments: repeat each A) throws -> Bool {
         try core.contains(encode: { try encodeArguments(repeat each arguments) })
     }
 
+    /// The stored result for these arguments, without running the body.
+    /// - Throws: `FlecheError.notFound` when no result is stored.
     public func load(_ arguments: repeat each A) throws -> R {
         try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
     }
@@ -114,12 +123,16 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
 ///   - name: the function's name in keys and listings.
 ///   - module: defaults to the caller's module (from `#fileID`); `nil` leaves it out of keys.
 ///   - version: bump it when the function's meaning changes.
+///   - codeDigest: a digest of the function's code, joined to every key (a change of code
+///     then misses).
 ///   - arguments: names of the arguments, in order (default `arg0`, `arg1`, …).
 ///   - ignoring: arguments left out of the key.
 ///   - requiring: arguments that must be non-`nil` for the call to be cached.
 ///   - metadata: collectors recorded with each new call; by default `[default] metadata`
 ///     of `fleche.toml`, else the runtime collector.
 ///   - cache: the cache to use; by default the one in effect at call time (``CacheContext``).
+///   - body: the function; it must be pure (its result depends on its arguments only).
+/// - Returns: the memoized function: call it as the body, or ask it for a call's key.
 public func memoize<each A: Encodable, R: Codable>(
     _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
     arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],

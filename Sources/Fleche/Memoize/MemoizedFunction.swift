@@ -5,6 +5,7 @@ import FlecheStore
 import FlecheValue
 /// What identifies a memoized function in its keys, and how its arguments are treated.
 public struct FunctionIdentity: Sendable, Hashable {
+    /// The function's name in keys and listings.
     public var name: String
     /// Part of the key unless `nil`.
     public var module: String?
@@ -19,6 +20,7 @@ public struct FunctionIdentity: Sendable, Hashable {
     /// Arguments that must not be `nil`; a call with one `nil` runs uncached with a warning.
     public var required: Set<String>
 
+    /// An identity with the given key parts and argument rules.
     public init(
         name: String, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
         argumentNames: [String] = [], ignored: Set<String> = [], required: Set<String> = []

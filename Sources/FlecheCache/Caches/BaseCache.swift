@@ -2,8 +2,8 @@ import FlecheStore
 import FlecheValue
 /// What every cache offers: save and load calls, load values, evict, resolve keys, query.
 ///
-/// Keys given as `String` may be prefixes (see ``KeyResolution``); the `Digest` forms take
-/// full keys and skip the lookup. Caches compose: ``readonly()``, ``filter(_:)``,
+/// Keys given as `String` may be prefixes (see `KeyResolution`); the `Digest` forms take
+/// full keys and skip the lookup. Caches compose: ``readonly()``, `filter(_:)`,
 /// ``push(_:)`` (a ``CacheStack``), ``SizeLimitedCache``, ``CachePool``.
 public protocol BaseCache: AnyObject, Sendable {
     /// The hash function of every key in this cache.
@@ -11,12 +11,12 @@ public protocol BaseCache: AnyObject, Sendable {
     /// Values up to this many encoded bytes are inlined in call records.
     var inlineLimit: Int { get }
     /// Stores a record and the values it refers to that are not inline (`values`, by
-    /// digest), values first; returns the record's key. ``FlecheError/rejected(_:)`` from a
+    /// digest), values first; returns the record's key. `FlecheError/rejected(_:)` from a
     /// cache that does not take writes.
     @discardableResult func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest
-    /// The call stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
+    /// The call stored under `key`; `FlecheError/notFound(key:)` if there is none.
     func load(_ key: Digest) throws -> LazyCall
-    /// The result value of the call `key`; ``FlecheError/notFound(key:)`` if the call, its
+    /// The result value of the call `key`; `FlecheError/notFound(key:)` if the call, its
     /// result or the result's object is missing. The hit path of memoized functions.
     func loadResult(_ key: Digest) throws -> Value
     /// The value stored under `key`, wherever it is (an object or inline in a record).
@@ -32,7 +32,7 @@ public protocol BaseCache: AnyObject, Sendable {
     /// Every stored call key, in no particular order.
     func callKeys() throws -> [Digest]
     /// The stored calls that match `template`, each with the member cache that holds it.
-    /// ``query(_:)`` is the lazy, composable form users call.
+    /// `query(_:)` is the lazy, composable form users call.
     func matchingCalls(_ template: CallTemplate) throws -> [LazyCall]
     /// How many stored calls match `template`; by default the count of ``matchingCalls(_:)``,
     /// a file store counts without decoding what matching does not look at.

@@ -6,7 +6,9 @@ import FlecheValue
 /// Thread-safe: saves and evictions of one key are serialised by a per-key lock, different
 /// keys proceed in parallel. Several processes may share one file store.
 public final class Cache: BaseCache {
+    /// The storage of value objects.
     public let values: any ValueStorage
+    /// The storage of call records (manifests, for a file store).
     public let calls: any CallStorage
     public let algorithm: DigestAlgorithm
     public let inlineLimit: Int

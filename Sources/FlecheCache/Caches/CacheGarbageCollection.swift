@@ -2,7 +2,7 @@ import FlecheStore
 import FlecheValue
 
 extension Cache {
-    /// Removes value objects that no call refers to (see ``GarbageCollector``); a memory
+    /// Removes value objects that no call refers to (see `GarbageCollector`); a memory
     /// cache sweeps at once, with no grace period.
     @discardableResult
     public func gc(gracePeriod: Double = GarbageCollector.defaultGracePeriod, dryRun: Bool = false) throws -> GarbageCollectionReport {

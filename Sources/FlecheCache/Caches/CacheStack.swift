@@ -18,7 +18,7 @@ public final class CacheStack: LayeredCache {
     private let locks = KeyedLocks()
 
     /// A stack of `layers`, front first. Nested stacks and mixed digest algorithms are
-    /// ``FlecheError/invalidArguments(_:)``.
+    /// `FlecheError/invalidArguments(_:)`.
     public init(_ layers: [any BaseCache]) throws {
         try Self.validate(layers, kind: "cache stack")
         if layers.contains(where: { $0 is CacheStack }) {
@@ -74,10 +74,13 @@ public final class CacheStack: LayeredCache {
 }
 
 /// A read-only union of caches: loads from whichever member has the call, never copies
-/// between members, and refuses writes with ``FlecheError/rejected(_:)``.
+/// between members, and refuses writes with `FlecheError/rejected(_:)`.
 public final class CachePool: LayeredCache {
     public let layers: [any BaseCache]
 
+    /// A read-only union of `caches`, searched in order.
+    /// - Parameter caches: the caches to read; they must share one digest algorithm.
+    /// - Throws: `FlecheError.invalidArguments` when `caches` is empty or mixes digest algorithms.
     public init(_ caches: [any BaseCache]) throws {
         try Self.validate(caches, kind: "cache pool")
         self.layers = caches

@@ -33,7 +33,7 @@ extension CacheWrapper {
     public func countMatching(_ template: CallTemplate) throws -> Int { try base.countMatching(template) }
 }
 
-/// A wrapper that refuses writes: `save` and `evict` throw ``FlecheError/rejected(_:)``
+/// A wrapper that refuses writes: `save` and `evict` throw `FlecheError/rejected(_:)`
 /// (the reference's `ReadOnlyMixin`).
 public protocol ReadOnlyWrapper: CacheWrapper {
     /// What the wrapper is, for the refusal's message ("this cache is read-only").
@@ -53,21 +53,23 @@ extension ReadOnlyWrapper {
 }
 
 /// A cache that can only be read from: `save` and `evict` throw
-/// ``FlecheError/rejected(_:)``. A memoized function over it serves hits and runs misses
+/// `FlecheError/rejected(_:)`. A memoized function over it serves hits and runs misses
 /// without storing anything (not even argument values).
 public final class ReadOnlyCache: ReadOnlyWrapper {
     public let base: any BaseCache
     public var refusal: String { "this cache is read-only" }
 
+    /// A read-only view of `base`.
     public init(_ base: any BaseCache) { self.base = base }
 }
 
 /// A cache that always misses on load (and says it contains nothing) but forwards saves:
-/// every call under it recomputes and replaces its record. ``Memoized/rerun(_:)`` runs a
+/// every call under it recomputes and replaces its record. `Memoized/rerun(_:)` runs a
 /// function under one so that the memoized functions it calls recompute too.
 public final class RefreshingCache: CacheWrapper {
     public let base: any BaseCache
 
+    /// A cache that always misses on loads from `base` and saves into it.
     public init(_ base: any BaseCache) { self.base = base }
 
     public func load(_ key: Digest) throws -> LazyCall { throw FlecheError.notFound(key: key.hex) }

@@ -4,7 +4,7 @@ import FlecheValue
 ///
 /// `load`, `contains`, `expand`/`shrink` of call keys, queries and tables all honour the
 /// filter (the reference's `contains` did not). Values are content-addressed and shared
-/// between calls, so `loadValue` is not filtered. Writes throw ``FlecheError/rejected(_:)``.
+/// between calls, so `loadValue` is not filtered. Writes throw `FlecheError/rejected(_:)`.
 public final class FilteredCache: ReadOnlyWrapper {
     public let base: any BaseCache
     public var refusal: String { "a filtered cache is a read-only view" }

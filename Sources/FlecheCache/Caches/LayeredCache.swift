@@ -4,9 +4,9 @@ import FlecheValue
 ///
 /// Every request that fans out over the layers goes through one of three traversals, the
 /// only place where fan-out lives:
-/// - ``firstHit(_:)``: ask each layer in order, return the first answer that is not a miss;
-/// - ``collect(_:)``: ask every layer, keep every answer that is not a miss;
-/// - ``forEachLayer(_:)``: apply to every layer, ignoring misses and refusals.
+/// - `firstHit(_:)`: ask each layer in order, return the first answer that is not a miss;
+/// - `collect(_:)`: ask every layer, keep every answer that is not a miss;
+/// - `forEachLayer(_:)`: apply to every layer, ignoring misses and refusals.
 public protocol LayeredCache: BaseCache {
     /// The member caches, first (front) to last.
     var layers: [any BaseCache] { get }

@@ -12,6 +12,7 @@ public protocol EvictionPolicy: Sendable {
 
 /// Evicts a call chosen uniformly at random (the reference's policy, the default).
 public struct RandomEviction: EvictionPolicy {
+    /// A policy that evicts a call chosen at random.
     public init() {}
     public func victim(among candidates: [Digest], lastUse: [Digest: UInt64]) -> Digest {
         candidates.randomElement()!
@@ -20,6 +21,7 @@ public struct RandomEviction: EvictionPolicy {
 
 /// Evicts the least recently used call: saves and hits both count as use.
 public struct LeastRecentlyUsedEviction: EvictionPolicy {
+    /// A policy that evicts the call whose last save or hit is oldest.
     public init() {}
     public func victim(among candidates: [Digest], lastUse: [Digest: UInt64]) -> Digest {
         candidates.min { (lastUse[$0] ?? 0, $0) < (lastUse[$1] ?? 0, $1) }!
@@ -34,7 +36,9 @@ public struct LeastRecentlyUsedEviction: EvictionPolicy {
 /// evicted. Recency is tracked in this process, from the moment the cache is opened.
 public final class SizeLimitedCache: CacheWrapper {
     public let base: any BaseCache
+    /// The most calls the cache keeps.
     public let maxSize: Int
+    /// Which call goes when a save would exceed ``maxSize``.
     public let policy: any EvictionPolicy
 
     private struct State {

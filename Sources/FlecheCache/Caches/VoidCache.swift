@@ -6,6 +6,7 @@ public final class VoidCache: BaseCache {
     public let algorithm: DigestAlgorithm
     public let inlineLimit = 0
 
+    /// A cache that stores nothing, keyed with `algorithm`.
     public init(algorithm: DigestAlgorithm = .sha256) { self.algorithm = algorithm }
 
     @discardableResult

@@ -7,6 +7,9 @@ import FlecheValue
 /// ```
 /// Argument values are in the JSON form of values (``Value/jsonForm``).
 extension Call {
+    /// Reads a call's identity from its language-neutral JSON form (the fixtures' `call`).
+    /// - Parameter json: an object with `name` and optional `module`, `version`, `code`, `arguments`.
+    /// - Throws: `ValueFormError` for a document that is not a call's JSON form.
     public init(jsonForm json: JSON) throws {
         guard let name = json["name"]?.stringValue else { throw ValueFormError("a call needs a string 'name'") }
         var arguments: [Argument] = []

@@ -8,14 +8,18 @@ public struct LazyCall: Sendable {
     public let record: CallRecord
     let cache: any BaseCache
 
+    /// The function's name.
     public var name: String { record.name }
+    /// The module the function belongs to, or `nil`.
     public var module: String? { record.module }
+    /// The function's version, or `nil`.
     public var version: String? { record.version }
+    /// What the collectors recorded about the call.
     public var metadata: Metadata { record.metadata }
     /// The argument names in declaration order.
     public var argumentNames: [String] { record.arguments.map(\.name) }
 
-    /// The result value; ``FlecheError/notFound(key:)`` if the call has no result or its
+    /// The result value; `FlecheError/notFound(key:)` if the call has no result or its
     /// object is gone.
     public func resultValue() throws -> Value {
         guard let result = record.result else { throw FlecheError.notFound(key: key.hex) }
@@ -41,7 +45,7 @@ public struct LazyCall: Sendable {
     }
 
     /// Every argument in order; one whose value is missing from the store stands as its
-    /// digest (``Value/digest(_:)``).
+    /// digest (`Value/digest(_:)`).
     public func arguments() throws -> [Call.Argument] {
         try record.arguments.map { argument in
             do {

@@ -14,9 +14,12 @@ public protocol MetadataCollector: Sendable {
 /// Timing of the body: `timestart`/`timestop` (seconds since 1970), `walltime`, and the
 /// process's user (`cputime`) and system (`systime`) CPU seconds spent meanwhile.
 public struct RuntimeCollector: MetadataCollector {
+    /// `runtime`: the metadata section this collector fills.
     public let name = "runtime"
+    /// A collector of start, stop, wall and CPU time.
     public init() {}
 
+    /// Notes the start time and CPU time; the returned closure adds the stop time, wall and CPU seconds.
     public func begin() -> @Sendable () -> [String: JSON] {
         let start = Date().timeIntervalSince1970
         let startClock = DispatchTime.now().uptimeNanoseconds
@@ -51,9 +54,12 @@ public struct RuntimeCollector: MetadataCollector {
 
 /// Where the call ran: `hostname`, `username`, `cwd`, `fleche_version`, `os`.
 public struct EnvironmentCollector: MetadataCollector {
+    /// `environment`: the metadata section this collector fills.
     public let name = "environment"
+    /// A collector of the host, user, working directory and versions.
     public init() {}
 
+    /// Reads the environment once per call; the fields it returns do not change during the call.
     public func begin() -> @Sendable () -> [String: JSON] {
         let process = ProcessInfo.processInfo
         let fields: [String: JSON] = [
@@ -70,9 +76,12 @@ public struct EnvironmentCollector: MetadataCollector {
 /// The git state of the working directory: `root`, `commit`, `branch`, `dirty` (all null
 /// outside a repository). Runs `git` a few times per call, so it is opt-in.
 public struct GitCollector: MetadataCollector {
+    /// `git`: the metadata section this collector fills.
     public let name = "git"
+    /// A collector of the working directory's git commit, branch and dirty flag.
     public init() {}
 
+    /// Reads the repository once per call, at its start.
     public func begin() -> @Sendable () -> [String: JSON] {
         let root = Self.git("rev-parse", "--show-toplevel")
         let fields: [String: JSON]
@@ -111,9 +120,13 @@ public struct GitCollector: MetadataCollector {
 
 /// Fixed user-given fields, e.g. `TagsCollector(["project": "alpha"])`.
 public struct TagsCollector: MetadataCollector {
+    /// `tags`: the metadata section this collector fills.
     public let name = "tags"
+    /// The fields recorded with every call.
     public let tags: [String: JSON]
+    /// A collector that records `tags` with every call.
     public init(_ tags: [String: JSON]) { self.tags = tags }
+    /// Returns the fixed tags.
     public func begin() -> @Sendable () -> [String: JSON] {
         let tags = self.tags
         return { tags }

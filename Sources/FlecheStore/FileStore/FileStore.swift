@@ -16,16 +16,23 @@ public final class FileStore: Sendable {
     let layout: StoreLayout
     let lock: StoreLock
 
-    /// Opens the store at `root`, creating it with `format` if there is none.
+    /// Opens the store at `root`, creating it if there is none.
+    ///
+    /// The settings of a new store (`compressionLevel`, `inlineLimit`, `destructureDepth`)
+    /// are written to its `FORMAT`; an existing store keeps its own.
     ///
     /// - Parameters:
+    ///   - root: the store directory; `~` and relative paths are resolved.
     ///   - create: when false, a missing store is an error instead of being created.
     ///   - algorithm: when given, the store must use it (a new store is created with it).
-    ///   - compressionLevel, inlineLimit, destructureDepth: settings of a new store (an
-    ///     existing store keeps those in its `FORMAT`).
+    ///   - compressionLevel: zlib level of a new store's objects (0 stores them raw).
+    ///   - inlineLimit: payloads of at most this many bytes live inside a new store's
+    ///     manifests.
+    ///   - destructureDepth: a new store's splitting of values into objects (see
+    ///     ``StoreFormat/destructureDepth``; `nil` stores each value as one object).
     ///   - durable: `fsync` every file before its rename, so a power loss cannot leave an
     ///     empty file in place (a killed process never can); slower.
-    /// - Throws: ``FlecheError/unknownFormat(path:reason:)`` for a directory that is not a
+    /// - Throws: `FlecheError/unknownFormat(path:reason:)` for a directory that is not a
     ///   store this build can open.
     public init(
         root: String, create: Bool = true, algorithm: DigestAlgorithm? = nil,
@@ -116,7 +123,9 @@ extension FileStore {
 
 /// What a store holds, for `fleche stats`.
 public struct StoreStatistics: Sendable {
+    /// Call manifests in the store.
     public var calls = 0
+    /// Value objects in the store.
     public var objects = 0
     /// Bytes the objects and manifests take on disk (allocated blocks).
     public var bytesOnDisk = 0
@@ -124,7 +133,9 @@ public struct StoreStatistics: Sendable {
     public var objectFileBytes = 0
     /// Sum of object payload sizes before compression.
     public var payloadBytes = 0
+    /// Sum of manifest file sizes.
     public var manifestBytes = 0
+    /// Files in `tmp/`: writes in flight, or left by killed processes (gc removes stale ones).
     public var temporaryFiles = 0
 
     /// Payload bytes per stored object byte (2.0 means objects take half their raw size).

@@ -28,17 +28,20 @@ public enum ObjectFormat {
         return Encoded(digest: top.digest, bytes: bytes, children: top.children)
     }
 
-    /// A decoded object: its value with split-out children standing as ``Value/digest(_:)``
+    /// A decoded object: its value with split-out children standing as `Value/digest(_:)`
     /// (which digest like the children themselves), and the header's facts.
     public struct Decoded: Sendable {
+        /// The value, with split-out children standing as digests.
         public var value: Value
+        /// The child digests the object's header lists.
         public var children: [Digest]
+        /// Whether the payload was stored zlib-compressed.
         public var isCompressed: Bool
     }
 
     /// Decodes object bytes without loading children.
     ///
-    /// - Throws: ``CodecError`` for bytes that are not a well-formed object.
+    /// - Throws: `CodecError` for bytes that are not a well-formed object.
     public static func decode(_ bytes: [UInt8]) throws -> Decoded {
         let object = try ObjectFile.parse(bytes)
         let value = try ValueCodec.decode(try object.payload()) { .digest($0) }

@@ -9,7 +9,9 @@ public struct StoreFormat: Sendable, Equatable {
     /// The store layout version this build reads and writes.
     public static let currentVersion = 1
 
+    /// The format version (`fleche_store`); a build opens only versions it knows.
     public var version: Int
+    /// The digest algorithm of every key in the store.
     public var algorithm: DigestAlgorithm
     /// zlib level for objects (1 is fastest); 0 stores every payload raw.
     public var compressionLevel: Int
@@ -18,9 +20,10 @@ public struct StoreFormat: Sendable, Equatable {
     /// one file (the manifest) while a manifest stays a few hundred bytes, one disk block.
     public var inlineLimit: Int
     /// Containers at least this deep are stored as objects of their own (see
-    /// ``Destructuring``); `nil` stores every value as one object.
+    /// `Destructuring`); `nil` stores every value as one object.
     public var destructureDepth: Int?
 
+    /// The settings of a new store of the current version.
     public init(
         algorithm: DigestAlgorithm = .sha256, compressionLevel: Int = 1, inlineLimit: Int = 256,
         destructureDepth: Int? = 1

@@ -43,6 +43,7 @@ public struct GarbageCollectionReport: Sendable {
 ///    rename, found it absent and wrote it anew), so the object is put back instead of
 ///    deleted.
 public struct GarbageCollector: Sendable {
+    /// The store this collector sweeps.
     public let store: FileStore
     /// Unreachable objects younger than this many seconds are kept.
     public var gracePeriod: Double
@@ -51,8 +52,15 @@ public struct GarbageCollector: Sendable {
     /// Called now and then with (phase, done, total) for a progress display.
     public var progress: (@Sendable (String, Int, Int) -> Void)?
 
+    /// One hour: unreachable objects younger than this are kept.
     public static let defaultGracePeriod: Double = 3600
 
+    /// A collector for `store`.
+    /// - Parameters:
+    ///   - store: the store to sweep.
+    ///   - gracePeriod: seconds; unreachable objects younger than this (by the later of mtime and ctime) are kept.
+    ///   - dryRun: report what would go without removing anything.
+    ///   - progress: called with a phase name, the items done and the total, for a progress display.
     public init(store: FileStore, gracePeriod: Double = defaultGracePeriod, dryRun: Bool = false,
                 progress: (@Sendable (String, Int, Int) -> Void)? = nil) {
         self.store = store
@@ -67,6 +75,10 @@ public struct GarbageCollector: Sendable {
         let allocated: Int
     }
 
+    /// Marks every object a manifest reaches and removes the unreachable ones older than the grace period.
+    /// - Parameter now: the moment the grace period counts back from.
+    /// - Returns: what was found and removed.
+    /// - Throws: `FlecheError.corruptManifest` when a manifest cannot be read (nothing is removed then), `FlecheError.io` for a failed system call.
     public func run(now: Date = Date()) throws -> GarbageCollectionReport {
         var report = GarbageCollectionReport(dryRun: dryRun)
         let cutoff = now.timeIntervalSince1970 - gracePeriod

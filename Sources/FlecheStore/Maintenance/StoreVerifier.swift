@@ -4,6 +4,7 @@ import Foundation
 
 /// One thing wrong in a store.
 public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
+    /// What kind of damage a problem is.
     public enum Kind: String, Sendable {
         /// A manifest that does not parse.
         case corruptManifest = "corrupt manifest"
@@ -19,10 +20,13 @@ public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
         case missingChild = "missing child"
     }
 
+    /// What kind of damage this is.
     public var kind: Kind
     /// The manifest's or object's key.
     public var key: Digest
+    /// The damaged file.
     public var path: String
+    /// What exactly is wrong, for people.
     public var detail: String
 
     public var description: String { "\(kind.rawValue) \(key.hex) (\(path)): \(detail)" }
@@ -30,11 +34,15 @@ public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
 
 /// What `verify` found, and what `--repair` moved.
 public struct VerificationReport: Sendable {
+    /// Manifests checked.
     public var checkedCalls = 0
+    /// Objects checked.
     public var checkedObjects = 0
+    /// What was wrong, one entry per damaged file.
     public var problems: [StoreProblem] = []
     /// Paths moved into `lost+found/`.
     public var moved: [String] = []
+    /// Whether nothing was wrong.
     public var isClean: Bool { problems.isEmpty }
 }
 
@@ -46,14 +54,20 @@ public struct VerificationReport: Sendable {
 /// them) move to `<store>/lost+found/`, so the next call recomputes them; misfiled manifests
 /// move to their own key.
 public struct StoreVerifier: Sendable {
+    /// The store checked.
     public let store: FileStore
+    /// Whether damaged files are moved to `lost+found/`.
     public var repair: Bool
 
+    /// A verifier of `store`; with `repair`, damaged files move to `lost+found/`.
     public init(store: FileStore, repair: Bool = false) {
         self.store = store
         self.repair = repair
     }
 
+    /// Checks every manifest and object (and repairs, if asked).
+    /// - Returns: the problems found and the files moved.
+    /// - Throws: `FlecheError.io` when the store cannot be listed or a file cannot be moved.
     public func run() throws -> VerificationReport {
         var report = VerificationReport()
         let objects = store.objects

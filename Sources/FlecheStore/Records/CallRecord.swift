@@ -6,10 +6,12 @@ public typealias Metadata = [String: [String: JSON]]
 /// A value as a record refers to it: its digest, and the value itself when it is small
 /// enough to live inline in the manifest.
 public struct ValueReference: Sendable, Hashable {
+    /// The value's digest.
     public var digest: Digest
     /// The value, when inlined in the manifest instead of stored as an object.
     public var inline: Value?
 
+    /// A reference to the value named `digest`, inline when `inline` is given.
     public init(digest: Digest, inline: Value? = nil) {
         self.digest = digest
         self.inline = inline
@@ -29,25 +31,37 @@ public struct ValueReference: Sendable, Hashable {
 
 /// The persisted form of a call: arguments and result by digest, plus metadata.
 ///
-/// It has the same lookup key as the ``Call`` it came from.
+/// It has the same lookup key as the `Call` it came from.
 public struct CallRecord: Sendable, Hashable {
+    /// One named argument of a record, by reference.
     public struct Argument: Sendable, Hashable {
+        /// The parameter's name.
         public var name: String
+        /// The argument's value by digest (inline when small).
         public var value: ValueReference
+        /// An argument named `name` that refers to `value`.
         public init(name: String, value: ValueReference) {
             self.name = name
             self.value = value
         }
     }
 
+    /// The function's name.
     public var name: String
+    /// The module the function belongs to, or `nil`.
     public var module: String?
+    /// The function's version, or `nil`.
     public var version: String?
+    /// The digest of the function's code the call was keyed with, or `nil`.
     public var codeDigest: Digest?
+    /// The arguments in declaration order.
     public var arguments: [Argument]
+    /// What the collectors recorded about the call; never part of the key.
     public var metadata: Metadata
+    /// The result by reference, or `nil` for a call without a stored result.
     public var result: ValueReference?
 
+    /// A record with the given identity, argument references, metadata and result reference.
     public init(
         name: String, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
         arguments: [Argument] = [], metadata: Metadata = [:], result: ValueReference? = nil

@@ -1,7 +1,9 @@
 import FlecheValue
 /// How a query matches one value: by value (compared by digest) or by a digest prefix.
 public enum ValuePattern: Sendable, Hashable {
+    /// Matches values equal (by digest) to this one.
     case value(Value)
+    /// Matches values whose digest starts with this hex prefix.
     case digestPrefix(String)
 
     /// Matches values equal (by digest) to `value`.
@@ -12,18 +14,23 @@ public enum ValuePattern: Sendable, Hashable {
 
 /// A query: every field left `nil` (or empty) matches anything.
 public struct CallTemplate: Sendable {
+    /// The function name the call must have, or `nil` for any.
     public var name: String?
+    /// The module the call must have, or `nil` for any.
     public var module: String?
+    /// The version the call must have, or `nil` for any.
     public var version: String?
     /// The code digest the call must have been keyed with.
     public var codeDigest: Digest?
     /// Arguments that must exist and match; others are free.
     public var arguments: [String: ValuePattern]
+    /// How the result must match, or `nil` for any.
     public var result: ValuePattern?
     /// Collector name → field → required value, or `nil` for "present with any value". A
     /// collector named with no fields must merely exist.
     public var metadata: [String: [String: JSON?]]?
 
+    /// A template; every field left `nil` (or empty) matches anything.
     public init(
         name: String? = nil, module: String? = nil, version: String? = nil, codeDigest: Digest? = nil,
         arguments: [String: ValuePattern] = [:], result: ValuePattern? = nil,

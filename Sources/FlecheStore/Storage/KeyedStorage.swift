@@ -34,7 +34,7 @@ extension KeyedStorage {
 public protocol ValueStorage: KeyedStorage {
     /// Stores `value` under `key`, its digest. An existing entry counts as success.
     func save(_ value: Value, key: Digest) throws
-    /// The value stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
+    /// The value stored under `key`; `FlecheError/notFound(key:)` if there is none.
     func load(_ key: Digest) throws -> Value
 }
 
@@ -42,12 +42,12 @@ public protocol ValueStorage: KeyedStorage {
 public protocol CallStorage: KeyedStorage {
     /// Stores `record` under `key`, atomically replacing any record already there.
     func save(_ record: CallRecord, key: Digest) throws
-    /// The record stored under `key`; ``FlecheError/notFound(key:)`` if there is none.
+    /// The record stored under `key`; `FlecheError/notFound(key:)` if there is none.
     func load(_ key: Digest) throws -> CallRecord
     /// Every readable record; unreadable ones are skipped with a warning.
     func records() throws -> [(key: Digest, record: CallRecord)]
     /// The result reference of the record `key` (`nil` for a call without a result);
-    /// ``FlecheError/notFound(key:)`` if there is no such record.
+    /// `FlecheError/notFound(key:)` if there is no such record.
     func resultReference(_ key: Digest) throws -> ValueReference?
     /// How many readable records match `template`; a file storage decodes only the manifest
     /// members the template looks at.
@@ -82,9 +82,9 @@ extension CallStorage {
 /// The short-prefix rules every storage and cache follows.
 ///
 /// - A full-length hex key is taken as it is (it need not be stored).
-/// - A prefix shorter than ``Digest/minimumPrefixLength`` is ``FlecheError/prefixTooShort(_:)``.
-/// - A prefix with no stored match is ``FlecheError/notFound(key:)``; with several,
-///   ``FlecheError/ambiguousPrefix(prefix:candidates:needed:)`` listing the two smallest
+/// - A prefix shorter than `Digest/minimumPrefixLength` is `FlecheError/prefixTooShort(_:)`.
+/// - A prefix with no stored match is `FlecheError/notFound(key:)`; with several,
+///   `FlecheError/ambiguousPrefix(prefix:candidates:needed:)` listing the two smallest
 ///   and the length that tells them apart.
 /// - Hex is case-insensitive: keys are lowercased before matching.
 public enum KeyResolution {

@@ -22,6 +22,7 @@ public final class MemoryValueStorage: ValueStorage {
     public let algorithm: DigestAlgorithm
     private let table = MemoryTable<Value>()
 
+    /// An empty storage keyed with `algorithm`.
     public init(algorithm: DigestAlgorithm = .sha256) { self.algorithm = algorithm }
 
     public func keys() throws -> [Digest] { table.keys() }
@@ -39,6 +40,7 @@ public final class MemoryCallStorage: CallStorage {
     public let algorithm: DigestAlgorithm
     private let table = MemoryTable<CallRecord>()
 
+    /// An empty storage keyed with `algorithm`.
     public init(algorithm: DigestAlgorithm = .sha256) { self.algorithm = algorithm }
 
     public func keys() throws -> [Digest] { table.keys() }

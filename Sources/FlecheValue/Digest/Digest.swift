@@ -2,7 +2,7 @@
 ///
 /// Full digests print as lowercase hex: 64 characters for SHA-256, 32 for XXH3-128.
 /// Wherever a user types a key, a prefix of at least ``Digest/minimumPrefixLength``
-/// characters is accepted (see ``KeyedStorage/expand(_:)``).
+/// characters is accepted (see `KeyedStorage/expand(_:)`).
 public struct Digest: Sendable, Hashable, Comparable {
     /// The raw hash bytes (32 for SHA-256, 16 for XXH3-128).
     public let bytes: [UInt8]
@@ -17,7 +17,7 @@ public struct Digest: Sendable, Hashable, Comparable {
 
     /// Parses a full lowercase or uppercase hex digest of 32 or 64 characters.
     ///
-    /// Returns `nil` for anything else; use ``KeyedStorage/expand(_:)`` for prefixes.
+    /// Returns `nil` for anything else; use `KeyedStorage/expand(_:)` for prefixes.
     public init?(hex: some StringProtocol) {
         // Query and gc parse a digest from every file name and manifest reference: decoding
         // straight from the contiguous UTF-8 (no intermediate array) took this from 6% of a

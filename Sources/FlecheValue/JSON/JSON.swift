@@ -4,12 +4,19 @@
 /// their key order (manifests stay readable), integers stay exact 64-bit integers, and
 /// floats print in Swift's shortest round-trip form, so `parse(serialized())` is exact.
 public enum JSON: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction or exponent that fits 64 bits.
     case int(Int64)
+    /// A number with a fraction or exponent, or an integer beyond 64 bits.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array of documents.
     case array([JSON])
+    /// An object, its members in document order.
     case object([(String, JSON)])
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
@@ -49,10 +56,12 @@ public enum JSON: Sendable, Hashable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// The text of a string, or `nil`.
     public var stringValue: String? {
         if case .string(let text) = self { text } else { nil }
     }
 
+    /// A number that is a whole 64-bit integer, or `nil`.
     public var int64Value: Int64? {
         switch self {
         case .int(let number): number
@@ -61,6 +70,7 @@ public enum JSON: Sendable, Hashable {
         }
     }
 
+    /// A number as a `Double`, or `nil`.
     public var doubleValue: Double? {
         switch self {
         case .int(let number): Double(number)
@@ -69,14 +79,17 @@ public enum JSON: Sendable, Hashable {
         }
     }
 
+    /// The elements of an array, or `nil`.
     public var arrayValue: [JSON]? {
         if case .array(let items) = self { items } else { nil }
     }
 
+    /// The members of an object in order, or `nil`.
     public var objectValue: [(String, JSON)]? {
         if case .object(let members) = self { members } else { nil }
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool {
         if case .null = self { true } else { false }
     }

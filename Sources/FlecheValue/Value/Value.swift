@@ -15,26 +15,44 @@ import Foundation
 ///   that hash and store as one contiguous buffer.
 /// - ``digest(_:)`` is a digest inside a value: it digests to itself.
 public indirect enum Value: Sendable, Hashable {
+    /// No value (`nil`).
     case null
+    /// A Boolean.
     case bool(Bool)
+    /// An integer of up to 128 bits, signed or unsigned.
     case int(Int128)
+    /// A floating-point number.
     case float(Double)
+    /// Text; digested in Unicode NFC.
     case string(String)
+    /// Raw bytes (`Data`).
     case bytes(Data)
+    /// A point in time.
     case date(Date)
+    /// An ordered sequence.
     case array([Value])
+    /// Entries with keys of any kind; digested independently of order.
     case dictionary([DictionaryEntry])
+    /// A struct, class or enum case: its type name and named fields.
     case record(type: String, fields: [Field])
+    /// An unordered collection; digested independently of order.
     case set([Value])
+    /// A present optional inside another optional (`Int??`), so `.some(nil)` differs from `nil`.
     case some(Value)
+    /// A packed array of doubles (`[Double]`, `[Float]`).
     case doubles([Double])
+    /// A packed array of 64-bit integers (`[Int]`, `[Int64]`).
     case integers([Int64])
+    /// A reference to a stored value by its digest; digests like the value it names.
     case digest(Digest)
 
     /// One key-value pair of a ``Value/dictionary(_:)``.
     public struct DictionaryEntry: Sendable, Hashable {
+        /// The entry's key (any value, not only a string).
         public var key: Value
+        /// The entry's value.
         public var value: Value
+        /// An entry mapping `key` to `value`.
         public init(key: Value, value: Value) {
             self.key = key
             self.value = value
@@ -43,8 +61,11 @@ public indirect enum Value: Sendable, Hashable {
 
     /// One named field of a ``Value/record(type:fields:)``.
     public struct Field: Sendable, Hashable {
+        /// The field's name.
         public var name: String
+        /// The field's value.
         public var value: Value
+        /// A field named `name` holding `value`.
         public init(name: String, value: Value) {
             self.name = name
             self.value = value

@@ -56,7 +56,9 @@ public enum ValueCodec {
 
 /// A payload that does not decode: truncated, an unknown tag, a length past the end.
 public struct CodecError: Error, Sendable, CustomStringConvertible {
+    /// The byte offset in the payload where decoding stopped.
     public let offset: Int
+    /// What was wrong there.
     public let reason: String
     public var description: String { "\(reason) at byte \(offset)" }
 

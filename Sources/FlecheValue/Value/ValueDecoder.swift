@@ -2,6 +2,7 @@ import Foundation
 
 /// Turns a ``Value`` back into any `Decodable`: the inverse of ``ValueEncoder``.
 public struct ValueDecoder: Sendable {
+    /// A decoder.
     public init() {}
 
     /// Decodes a `T` from `value`.

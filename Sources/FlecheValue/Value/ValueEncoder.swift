@@ -7,6 +7,7 @@ import Foundation
 /// `Date` as a date, `[Double]`/`[Float]` and `[Int]`-like arrays as packed buffers, and
 /// nested optionals (`.some(nil)` of `Int??` is ``Value/some(_:)`` of ``Value/null``).
 public struct ValueEncoder: Sendable {
+    /// An encoder.
     public init() {}
 
     /// Encodes `value` into its canonical tree.

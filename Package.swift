@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "FlecheTestWorker", dependencies: ["Fleche"]),
         .executableTarget(
             name: "FlecheBenchmarks",
-            dependencies: ["Fleche", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Fleche", "FlecheStore", "FlecheValue", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/FlecheBenchmarks"),
 
         // MARK: Fixtures: tests generated from Fixtures/, and the maintainer's update command

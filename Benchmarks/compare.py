@@ -75,6 +75,22 @@ def main():
         print(f"growth N={size}: miss {fmt_time(growth[size]['a_miss_total_s'])}/call, "
               f"hit {fmt_time(growth[size]['b_hit_total_s'])}/call", flush=True)
 
+    # Manifest reading: Fleche's readers against Foundation's on the workload's manifest,
+    # interleaved round by round inside one process (the best of 5 rounds of 20,000 reads).
+    reading = run_side_n(args.fleche, "json", 20_000)
+    json_rows = []
+    for label, ours, theirs, their_label in [
+        ("the hit path (result member only)", "json_fleche_result_only_s", "json_foundation_decoder_result_only_s",
+         "JSONDecoder, a struct with only `result`"),
+        ("the whole record", "json_fleche_record_s", "json_foundation_decoder_record_s",
+         "JSONDecoder, the manifest as Codable structs"),
+        ("a JSON tree", "json_fleche_tree_s", "json_foundation_serialization_tree_s", "JSONSerialization"),
+    ]:
+        json_rows.append(f"| {label} | {fmt_time(reading[ours])} | {fmt_time(reading[theirs])} ({their_label}) | "
+                         f"{reading[theirs] / reading[ours]:.1f}× |")
+    print(f"manifest reading: hit path {fmt_time(reading['json_fleche_result_only_s'])} vs "
+          f"JSONDecoder {fmt_time(reading['json_foundation_decoder_result_only_s'])}", flush=True)
+
     F = lambda key: median(fleche_runs, key)
     R = lambda key: median(reference_runs, key)
     rows, verdicts = [], []
@@ -174,6 +190,13 @@ def main():
         *growth_rows,
         "",
         growth_verdict,
+        "",
+        f"Reading one manifest ({reading['json_manifest_bytes']} bytes, the workload's), Fleche's hand-written "
+        f"reader against Foundation, same process, interleaved:",
+        "",
+        "| what is read | Fleche | Foundation | Foundation / Fleche |",
+        "|---|---|---|---|",
+        *json_rows,
     ])
     print()
     print(table)

@@ -12,7 +12,7 @@ import Fleche
 import Foundation
 
 let arguments = CommandLine.arguments
-let modes = ["workload", "growth", "profile", "profile-hits", "profile-query"]
+let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json"]
 guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: FlecheBenchmarks \(modes.joined(separator: "|")) DIR N\n".utf8))
     exit(2)
@@ -30,6 +30,12 @@ func run() throws -> [(String, JSON)] {
         (0..<10).map { Double(i) * 0.5 + Double($0) }
     }
     let strings = (0..<n).map { "s\($0)" }
+
+    if mode == "json" {
+        _ = try f(1, strings[1])
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: store.calls.path(of: try f.digest(1, strings[1]))))
+        return try ManifestReading.compare(manifest: Array(manifest), iterations: n)
+    }
 
     // Profiles of one path alone, for `perf record`: the store is filled once, then only the
     // path runs, so the profile holds nothing else (no file creation).

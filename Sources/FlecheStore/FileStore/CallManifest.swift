@@ -12,10 +12,10 @@ import FlecheValue
 /// ```
 /// `value` appears only for values inlined in the manifest (see ``StoreFormat/inlineLimit``);
 /// every other value is an object named by its digest.
-enum CallManifest {
+package enum CallManifest {
     static let version: Int64 = 1
 
-    static func encode(_ record: CallRecord) -> [UInt8] {
+    package static func encode(_ record: CallRecord) -> [UInt8] {
         func reference(_ ref: ValueReference) -> [(String, JSON)] {
             var members: [(String, JSON)] = [("digest", .string(ref.digest.hex))]
             if let inline = ref.inline { members.append(("value", inline.jsonForm)) }
@@ -44,11 +44,11 @@ enum CallManifest {
 
     /// Reads only the result reference of a manifest (the hit path): the other members are
     /// syntax-checked but not built.
-    static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
+    package static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
         try bytes.withUnsafeBytes { try decodeResult($0) }
     }
 
-    static func decodeResult(_ bytes: UnsafeRawBufferPointer) throws -> ValueReference? {
+    package static func decodeResult(_ bytes: UnsafeRawBufferPointer) throws -> ValueReference? {
         let members: [JSON?]
         do {
             members = try JSON.parseMembers(bytes, keep: ["fleche_call", "result"])
@@ -78,11 +78,11 @@ enum CallManifest {
     ///
     /// With `members`, only those members (and `fleche_call` and `name`) are built; the
     /// others are syntax-checked and left empty in the record: what matching a query needs.
-    static func decode(_ bytes: [UInt8], members: Set<String>? = nil) throws -> CallRecord {
+    package static func decode(_ bytes: [UInt8], members: Set<String>? = nil) throws -> CallRecord {
         try bytes.withUnsafeBytes { try decode($0, members: members) }
     }
 
-    static func decode(_ raw: UnsafeRawBufferPointer, members: Set<String>? = nil) throws -> CallRecord {
+    package static func decode(_ raw: UnsafeRawBufferPointer, members: Set<String>? = nil) throws -> CallRecord {
         do {
             return try { () throws -> CallRecord in
                 var parser = JSONParser(bytes: raw)

@@ -63,8 +63,12 @@ package struct JSONParser {
 
     package func error(_ reason: String) -> JSONParseError { JSONParseError(offset: offset, reason: reason) }
 
+    // `current` and `skipSpace()` run once per byte of every manifest the store reads, from
+    // another module: inlinable, or each is a call (5% more instructions per hit, callgrind).
+    @inlinable
     package var current: UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
+    @inlinable @inline(__always)
     package mutating func skipSpace() {
         while let byte = current, byte == 0x20 || byte == 0x0a || byte == 0x0d || byte == 0x09 { offset += 1 }
     }
@@ -130,6 +134,7 @@ package struct JSONParser {
     /// Moves past a number that follows RFC 8259's grammar,
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and tells whether it has
     /// neither fraction nor exponent. `+1`, `01`, `.5`, `1.` and `1e` are errors.
+    @inline(__always)
     package mutating func scanNumber() throws -> (start: Int, isInteger: Bool) {
         let start = offset
         func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }

@@ -137,31 +137,39 @@ extension JSONParser {
     }
 
     /// Checks a string's syntax (escapes, no raw control characters, valid UTF-8) and moves
-    /// past it. Plain runs are crossed eight bytes at a time: skipping a manifest's digests
-    /// byte by byte was a tenth of a count query (perf).
+    /// past it. Plain runs are crossed eight bytes at a time, then byte by byte through
+    /// a raw pointer: skipping a manifest's digests byte by byte through the checked
+    /// accessors was a tenth of a count query (perf), and a checked SWAR loop cost 5% more
+    /// instructions per hit than the unchecked `memchr` it replaced (callgrind).
     package mutating func skipString() throws {
-        offset += 1  // opening quote
-        let base = bytes.baseAddress!
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let end = bytes.count
+        var index = offset + 1  // past the opening quote
         while true {
-            while offset + 8 <= bytes.count,
-                  !Self.needsAttention(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) {
-                offset += 8
+            while index &+ 8 <= end,
+                  !Self.needsAttention(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                index &+= 8
             }
-            guard let byte = current else { throw error("unterminated string") }
-            switch byte {
-            case UInt8(ascii: "\""):
-                offset += 1
+            while index < end {
+                let byte = base[index]
+                if byte == 0x22 || byte == 0x5C || byte < 0x20 || byte >= 0x80 { break }
+                index &+= 1
+            }
+            offset = index
+            guard index < end else { throw error("unterminated string") }
+            switch base[index] {
+            case 0x22:
+                offset = index + 1
                 return
-            case UInt8(ascii: "\\"):
+            case 0x5C:
                 offset += 1
                 try skipEscape()
             case 0..<0x20:
                 throw error("unescaped control character in a string")
-            case 0x80...:
-                try skipUTF8Sequence()
             default:
-                offset += 1
+                try skipUTF8Sequence()
             }
+            index = offset
         }
     }
 
@@ -171,11 +179,9 @@ extension JSONParser {
     private static func needsAttention(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
-        let quote = hasZeroByte(word ^ (ones &* 0x22))
-        let backslash = hasZeroByte(word ^ (ones &* 0x5C))
-        let control = (word &- ones &* 0x20) & ~word & highs
-        return (quote | backslash | control | (word & highs)) != 0
+        func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value }
+        let flags = (hasZeroByte(word ^ (ones &* 0x22)) | hasZeroByte(word ^ (ones &* 0x5C)) | (word &- ones &* 0x20)) & ~word
+        return (flags | word) & highs != 0
     }
 
     /// Moves past the escape after a backslash.

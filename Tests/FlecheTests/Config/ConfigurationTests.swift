@@ -226,6 +226,7 @@ struct ConfigurationTests {
         let local = try #require(stack.layers[0] as? SizeLimitedCache)
         #expect(local.maxSize == 10_000 && local.policy is RandomEviction)
         #expect(((local.base as? Cache)?.store?.root) == home.sub("project/.fleche"))
+        #expect(local.fileStore?.format.destructureDepth == 1)
         #expect(stack.layers[1] is ReadOnlyCache)
         #expect(try configuration.metadataCollectors().map(\.name) == ["runtime", "environment"])
     }

@@ -30,6 +30,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // MARK: The library, bottom to top
         .target(
@@ -42,7 +43,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .target(name: "FlecheStore", dependencies: ["FlecheValue", "FlecheSystem", "CZlib"]),
+        .target(name: "FlecheStore", dependencies: ["FlecheValue", "FlecheSystem", "CDeflate"]),
         .target(name: "FlecheCache", dependencies: ["FlecheStore"]),
         .target(name: "FlecheQuery", dependencies: ["FlecheCache"]),
         .target(
@@ -76,7 +77,7 @@ let package = Package(
 
         .testTarget(
             name: "FlecheTests",
-            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater"],
+            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater", "CZlib"],
             resources: [.copy("Fixtures")],
             plugins: ["DigestFixtures"]),
     ]

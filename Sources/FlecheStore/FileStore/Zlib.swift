@@ -1,20 +1,29 @@
+import CDeflate
 import FlecheValue
-import CZlib
+import Synchronization
 
-/// zlib (RFC 1950) compression: deflate with an Adler-32 trailer, so a flipped bit in a
-/// stored payload is caught on inflate.
+/// zlib (RFC 1950) compression of object payloads: deflate with an Adler-32 trailer, so a
+/// flipped bit in a stored payload is caught on inflate.
+///
+/// Written and read with libdeflate, which works on whole buffers (objects are whole
+/// buffers): on this machine it compresses text about 3× faster than zlib at level 1, with a
+/// better ratio, and inflates about 3× faster. Its output is ordinary zlib format, which zlib
+/// reads, and it reads what zlib wrote (both pinned by tests and `Fixtures/objects`).
 enum Zlib {
-    /// Compresses `input` at `level`, or returns `nil` if the output would not be smaller.
+    /// Compresses `input` at `level` (1 to 12), or returns `nil` if the output would not be
+    /// smaller.
     static func compress(_ input: UnsafeRawBufferPointer, level: Int32) -> [UInt8]? {
-        var bound = compressBound(uLong(input.count))
-        var output = [UInt8](repeating: 0, count: Int(bound))
-        let status = output.withUnsafeMutableBufferPointer { out in
-            compress2(out.baseAddress, &bound, input.baseAddress?.assumingMemoryBound(to: Bytef.self),
-                      uLong(input.count), level)
+        let level = min(max(level, 1), 12)
+        return compressors.withLease(level: level) { compressor -> [UInt8]? in
+            let bound = libdeflate_zlib_compress_bound(compressor, input.count)
+            var size = 0
+            let output = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+                size = libdeflate_zlib_compress(compressor, input.baseAddress, input.count, buffer.baseAddress, bound)
+                initialized = size
+            }
+            guard size > 0, size < input.count else { return nil }
+            return output
         }
-        guard status == Z_OK, Int(bound) < input.count else { return nil }
-        output.removeLast(output.count - Int(bound))
-        return output
     }
 
     /// Whether the start of `input` shrinks under compression by at least `ratio`. Deciding
@@ -29,15 +38,41 @@ enum Zlib {
         return Double(compressed.count) < Double(sampleSize) * ratio
     }
 
-    /// Inflates a zlib stream whose uncompressed size is known.
+    /// Inflates a zlib stream whose uncompressed size is known; `nil` for a stream that is
+    /// damaged, fails its checksum, or inflates to another size.
     static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int) -> [UInt8]? {
-        var output = [UInt8](repeating: 0, count: expectedSize)
-        var size = uLong(expectedSize)
-        let status = output.withUnsafeMutableBufferPointer { out in
-            uncompress(out.baseAddress, &size, input.baseAddress?.assumingMemoryBound(to: Bytef.self),
-                       uLong(input.count))
+        decompressors.withLease(level: 0) { decompressor -> [UInt8]? in
+            var ok = false
+            // Uninitialised capacity: zero-filling 16 MiB first costs as much as inflating it.
+            let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, initialized in
+                var actual = 0
+                let result = libdeflate_zlib_decompress(
+                    decompressor, input.baseAddress, input.count, buffer.baseAddress, expectedSize, &actual)
+                ok = result == LIBDEFLATE_SUCCESS && actual == expectedSize
+                initialized = ok ? expectedSize : 0
+            }
+            return ok ? output : nil
         }
-        guard status == Z_OK, Int(size) == expectedSize else { return nil }
-        return output
+    }
+
+    private static let compressors = Pool(make: { libdeflate_alloc_compressor($0) })
+    private static let decompressors = Pool(make: { _ in libdeflate_alloc_decompressor() })
+
+    /// libdeflate's compressors and decompressors each serve one thread at a time and cost a
+    /// few hundred kilobytes to make, so each call leases one from a pool (per level) and
+    /// gives it back; the pool holds at most as many as ran at once.
+    private final class Pool: Sendable {
+        private struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
+        private let idle = Mutex([Int32: [Handle]]())
+        private let make: @Sendable (Int32) -> OpaquePointer?
+
+        init(make: @escaping @Sendable (Int32) -> OpaquePointer?) { self.make = make }
+
+        func withLease<R>(level: Int32, _ body: (OpaquePointer) -> R?) -> R? {
+            let leased = idle.withLock { $0[level]?.popLast() }
+            guard let handle = leased ?? make(level).map(Handle.init) else { return nil }
+            defer { idle.withLock { $0[level, default: []].append(handle) } }
+            return body(handle.pointer)
+        }
     }
 }

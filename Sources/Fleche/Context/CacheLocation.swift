@@ -50,7 +50,15 @@ public enum CacheLocation: Sendable, Hashable {
     public func open(create: Bool = false) throws -> any BaseCache {
         switch self {
         case .store(let path):
-            return Cache(store: try FileStore(root: path, create: create))
+            do {
+                return Cache(store: try FileStore(root: path, create: create))
+            } catch FlecheError.unknownFormat(let root, let reason) where !create && !path.contains("/") {
+                // A bare word may have been meant as a cache name: say which names there are.
+                let names = (try? CacheContext.configuration().cacheNames) ?? []
+                throw FlecheError.unknownFormat(
+                    path: root, reason: "\(reason); '\(path)' is not a cache of fleche.toml either (caches: "
+                        + (names.isEmpty ? "none" : names.joined(separator: ", ")) + ")")
+            }
         case .named(let name):
             return try CacheContext.configuration().cache(named: name)
         case .automatic:
@@ -77,6 +85,7 @@ public enum CacheLocation: Sendable, Hashable {
 }
 
 extension CacheLocation: CustomStringConvertible {
+    /// The location as messages name it: "the default cache", "store PATH", "cache 'NAME'".
     public var description: String {
         switch self {
         case .automatic: "the default cache"

@@ -46,6 +46,7 @@ public protocol BaseCache: AnyObject, Sendable {
 // MARK: - Keys as typed by users
 
 extension BaseCache {
+    /// No file store by default: memory caches, stacks and pools have none.
     public var fileStore: FileStore? { nil }
 
     public func countMatching(_ template: CallTemplate) throws -> Int {

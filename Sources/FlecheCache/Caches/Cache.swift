@@ -16,6 +16,7 @@ public final class Cache: BaseCache {
     public let store: FileStore?
     private let locks = KeyedLocks()
 
+    /// The file store this cache was opened on, if any (``store``).
     public var fileStore: FileStore? { store }
 
     /// Combines two storages; they must use the same digest algorithm.

@@ -14,6 +14,7 @@ public protocol CacheWrapper: BaseCache {
 extension CacheWrapper {
     public var algorithm: DigestAlgorithm { base.algorithm }
     public var inlineLimit: Int { base.inlineLimit }
+    /// The wrapped cache's file store.
     public var fileStore: FileStore? { base.fileStore }
 
     @discardableResult

@@ -102,6 +102,10 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
 
     /// How many readable records match `matcher`, reading only the manifest members it
     /// looks at (counting needs no inline values and no metadata it does not test).
+    /// How many readable manifests match `template`, decoding only the members it tests, on
+    /// all cores; unreadable manifests are skipped with a warning.
+    /// - Throws: `FlecheError.invalidKey` for a digest prefix in the template that is not hex,
+    ///   `FlecheError.io` when `calls/` cannot be listed.
     public func count(matching template: CallTemplate) throws -> Int {
         let matcher = try template.matcher(using: algorithm)
         let members = matcher.template.members

@@ -151,6 +151,8 @@ extension ShardedFileStorage {
 
     public func contains(_ key: Digest) throws -> Bool { FileSystem.exists(path(of: key)) }
 
+    /// Removes the file of `key`; returns whether it existed.
+    /// - Throws: `FlecheError.io` when the file exists but cannot be removed.
     @discardableResult
     public func evict(_ key: Digest) throws -> Bool { try fenced { try FileSystem.removeFile(path(of: key)) } }
 }

@@ -59,6 +59,8 @@ extension CallStorage {
         try load(key).result
     }
 
+    /// Counts by decoding every record; storages that can read less implement their own.
+    /// - Throws: `FlecheError.invalidKey` for a digest prefix in the template that is not hex.
     public func count(matching template: CallTemplate) throws -> Int {
         let matcher = try template.matcher(using: algorithm)
         return try records().count { matcher.matches($0.record) }

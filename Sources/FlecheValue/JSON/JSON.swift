@@ -19,6 +19,8 @@ public enum JSON: Sendable, Hashable {
     /// An object, its members in document order.
     case object([(String, JSON)])
 
+    /// Structural equality in member order; an integer equals the double of the same value,
+    /// and NaN equals NaN (so `JSON` is a lawful `Hashable`).
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
@@ -34,6 +36,7 @@ public enum JSON: Sendable, Hashable {
         }
     }
 
+    /// Hashes consistently with `==`: numbers by their `Double` value.
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)

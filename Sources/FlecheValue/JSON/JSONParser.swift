@@ -12,6 +12,7 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public let offset: Int
     /// What was expected there.
     public let reason: String
+    /// "invalid JSON at byte N: reason".
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 

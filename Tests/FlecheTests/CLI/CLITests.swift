@@ -65,10 +65,12 @@ struct CLITests {
             (["show", "zzzz"], "not a key"),
             (["ls", "--store", directory.sub("missing")], "no store here"),
             (["stats", "--cache", "memory"], "not a single file store"),
+            (["transfer", "nosuchcache", directory.sub("copy")], "'nosuchcache' is not a cache of fleche.toml either"),
         ]
         if let ambiguous { cases.append((["show", ambiguous], "ambiguous")) }
         for (arguments, message) in cases {
-            let full = arguments.contains("--store") || arguments.contains("--cache") ? arguments : arguments + ["--store", directory.path]
+            let full = arguments.contains("--store") || arguments.contains("--cache") || arguments[0] == "transfer"
+                ? arguments : arguments + ["--store", directory.path]
             let result = try run(try builtProduct("fleche"), full)
             #expect(result.status == 1, "\(arguments)")
             #expect(result.stderr.hasPrefix("fleche: ") && result.stderr.contains(message), "\(arguments): \(result.stderr)")

@@ -132,9 +132,12 @@ package enum FileSystem {
     package static func readPrefix(_ path: String, limit: Int) throws(SystemCallError) -> [UInt8]? {
         guard let descriptor = try openForReading(path) else { return nil }
         defer { try? descriptor.close() }
-        var bytes = [UInt8](repeating: 0, count: limit)
+        // The buffer starts at 64 KiB and doubles as bytes arrive, so a large `limit` taken from
+        // a damaged header costs no more memory than the file holds.
+        var bytes = [UInt8](repeating: 0, count: min(limit, 65_536))
         var done = 0
         while done < limit {
+            if done == bytes.count { bytes.append(contentsOf: repeatElement(0, count: min(limit - done, bytes.count))) }
             let count: Int
             do {
                 count = try bytes.withUnsafeMutableBytes {
@@ -146,7 +149,7 @@ package enum FileSystem {
             if count == 0 { break }
             done += count
         }
-        bytes.removeLast(limit - done)
+        bytes.removeLast(bytes.count - done)
         return bytes
     }
 

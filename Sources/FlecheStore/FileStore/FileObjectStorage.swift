@@ -87,14 +87,10 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// payload; `nil` if there is no such object.
     func header(_ key: Digest) throws -> ObjectFile? {
         let target = path(of: key)
-        guard var bytes = try fenced({ try FileSystem.readPrefix(target, limit: 4096) }) else { return nil }
-        if bytes.count == 4096, let length = ObjectFile.headerLength(prefix: bytes), length > bytes.count {
-            // Many children: read exactly the rest of the header, still not the payload.
-            guard let longer = try fenced({ try FileSystem.readPrefix(target, limit: length) }) else { return nil }
-            bytes = longer
-        }
         do {
-            return try ObjectFile.parse(bytes, headerOnly: true)
+            return try ObjectFile.readHeader { limit in try fenced { try FileSystem.readPrefix(target, limit: limit) } }
+        } catch let error as FlecheError {
+            throw error
         } catch {
             throw FlecheError.corruptObject(key: key, path: target, reason: "\(error)")
         }

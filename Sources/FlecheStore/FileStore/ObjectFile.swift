@@ -73,15 +73,32 @@ struct ObjectFile {
     }
 
     /// How many leading bytes of the file hold the whole header, from a prefix that holds at
-    /// least the fixed part and the child count; `nil` if the prefix is too short to tell.
+    /// least the fixed part and the child count; `nil` if the prefix is too short to tell or
+    /// the count is beyond any file.
     static func headerLength(prefix bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw)
             guard (try? reader.readBytes(6)) != nil, raw.count >= 6 else { return nil }
             let digestLength = Int(raw[5])
             guard let count = try? reader.readCount(unbounded: true) else { return nil }
-            return reader.offset + count * digestLength + 19 + 8
+            let (children, overflow) = count.multipliedReportingOverflow(by: digestLength)
+            guard !overflow, children <= Int(Int32.max) else { return nil }
+            // The size varint (at most 19 bytes for a 128-bit count) and the raw checksum.
+            return reader.offset + children + 19 + 8
         }
+    }
+
+    /// The header of an object file without its payload, from `readPrefix(limit)` (the
+    /// file's first `limit` bytes, or fewer if it is shorter; `nil` if there is no file):
+    /// one read of 4 KiB, a second one only for an object with over a hundred children.
+    static func readHeader(_ readPrefix: (Int) throws -> [UInt8]?) throws -> ObjectFile? {
+        let first = 4096
+        guard var bytes = try readPrefix(first) else { return nil }
+        if bytes.count == first, let length = headerLength(prefix: bytes), length > first {
+            guard let longer = try readPrefix(length) else { return nil }
+            bytes = longer
+        }
+        return try parse(bytes, headerOnly: true)
     }
 
     /// Parses the header; `bytes` may be only a prefix of the file when `headerOnly`.
@@ -131,6 +148,11 @@ struct ObjectFile {
                 return try use(raw)
             }
         case .zlib:
+            // Deflate expands at most 1,032-fold: a larger size in the header is damage, and
+            // must not size an allocation.
+            guard payloadSize / 1_032 <= body.count else {
+                throw CodecError(offset: body.startIndex, reason: "header says \(payloadSize) bytes, more than \(body.count) compressed bytes can hold")
+            }
             let inflated = body.withUnsafeBytes { Zlib.decompress($0, expectedSize: payloadSize) }
             guard let inflated else {
                 throw CodecError(offset: body.startIndex, reason: "zlib stream is damaged (inflate or checksum failed)")

@@ -39,6 +39,15 @@ public enum ObjectFormat {
         public var isCompressed: Bool
     }
 
+    /// The child digests of object bytes, read from the header alone as gc reads them
+    /// (the first 4 KiB, more only for a long child list), without the payload.
+    ///
+    /// - Throws: `CodecError` for bytes that do not start with a well-formed header.
+    public static func children(_ bytes: [UInt8]) throws -> [Digest] {
+        let header = try ObjectFile.readHeader { limit in Array(bytes.prefix(limit)) }
+        return header?.children ?? []
+    }
+
     /// Decodes object bytes without loading children.
     ///
     /// - Throws: `CodecError` for bytes that are not a well-formed object.

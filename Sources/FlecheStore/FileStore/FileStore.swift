@@ -81,13 +81,7 @@ public final class FileStore: Sendable {
 
     private static func readFormat(_ layout: StoreLayout) throws -> StoreFormat? {
         guard let bytes = try fenced({ try FileSystem.readFile(layout.formatPath) }) else { return nil }
-        do {
-            return try StoreFormat(json: try JSON.parse(bytes), path: layout.root)
-        } catch let error as FlecheError {
-            throw error
-        } catch {
-            throw FlecheError.unknownFormat(path: layout.root, reason: "FORMAT is not valid JSON (\(error))")
-        }
+        return try StoreFormat(fileBytes: bytes, path: layout.root)
     }
 
     /// Creates the store's directories and `FORMAT`. Two processes creating one store at
@@ -104,7 +98,7 @@ public final class FileStore: Sendable {
         }
         FileSystem.createIfAbsent(layout.lockPath)
         let temporary = layout.temporaryPath()
-        let bytes = format.json.serializedBytes(pretty: true)
+        let bytes = format.fileBytes
         try fenced { try bytes.withUnsafeBytes { try FileSystem.writeNewFile(temporary, parts: [$0], durable: true) } }
         defer { _ = try? FileSystem.removeFile(temporary) }
         if try fenced({ try FileSystem.linkIfAbsent(temporary, to: layout.formatPath) }) { return format }

@@ -46,21 +46,46 @@ public struct StoreFormat: Sendable, Equatable {
         ])
     }
 
-    init(json: JSON, path: String) throws {
-        guard let version = json["fleche_store"]?.int64Value else {
-            throw FlecheError.unknownFormat(path: path, reason: "FORMAT has no 'fleche_store' version")
+    /// The text of a `FORMAT` file.
+    package var fileBytes: [UInt8] { json.serializedBytes(pretty: true) }
+
+    /// Reads a `FORMAT` file's bytes; anything but a well-formed one of a version this build
+    /// knows is `FlecheError/unknownFormat(path:reason:)`.
+    package init(fileBytes: [UInt8], path: String) throws {
+        let json: JSON
+        do {
+            json = try JSON.parse(fileBytes)
+        } catch {
+            throw FlecheError.unknownFormat(path: path, reason: "FORMAT is not valid JSON (\(error))")
         }
+        try self.init(json: json, path: path)
+    }
+
+    init(json: JSON, path: String) throws {
+        func fail(_ reason: String) -> FlecheError { .unknownFormat(path: path, reason: reason) }
+        /// A whole-number setting in `range`, or `fallback` when it is absent.
+        func setting(_ key: String, in range: ClosedRange<Int64>, fallback: Int64?) throws -> Int64? {
+            switch json[key] {
+            case nil, .null?: return fallback
+            case let value?:
+                guard let number = value.int64Value, range.contains(number) else {
+                    throw fail("FORMAT's '\(key)' is \(value.serialized()); expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            }
+        }
+        guard json.objectValue != nil else { throw fail("FORMAT is not a JSON object") }
+        guard let version = json["fleche_store"]?.int64Value else { throw fail("FORMAT has no 'fleche_store' version") }
         guard version == Self.currentVersion else {
-            throw FlecheError.unknownFormat(
-                path: path, reason: "store format version \(version); this build reads version \(Self.currentVersion) (upgrade fleche)")
+            throw fail("store format version \(version); this build reads version \(Self.currentVersion) (upgrade fleche)")
         }
         guard let name = json["digest"]?.stringValue, let algorithm = DigestAlgorithm(rawValue: name) else {
-            throw FlecheError.unknownFormat(path: path, reason: "unknown digest algorithm \(json["digest"]?.serialized() ?? "(none)")")
+            throw fail("unknown digest algorithm \(json["digest"]?.serialized() ?? "(none)")")
         }
         self.version = Int(version)
         self.algorithm = algorithm
-        self.compressionLevel = Int(json["compression_level"]?.int64Value ?? 1)
-        self.inlineLimit = Int(json["inline_limit"]?.int64Value ?? 256)
-        self.destructureDepth = json["destructure_depth"]?.int64Value.map(Int.init)
+        self.compressionLevel = Int(try setting("compression_level", in: 0...12, fallback: 1)!)
+        self.inlineLimit = Int(try setting("inline_limit", in: 0...Int64(Int32.max), fallback: 256)!)
+        self.destructureDepth = try setting("destructure_depth", in: 0...Int64(ValueCodec.maximumDepth), fallback: nil).map(Int.init)
     }
 }

@@ -43,15 +43,18 @@ package enum CallManifest {
     }
 
     /// Reads only the result reference of a manifest (the hit path): the other members are
-    /// syntax-checked but not built.
+    /// syntax-checked but not built. The envelope is checked as ``decode(_:members:)`` checks
+    /// it (a `fleche_call` version, a `name` string, an `arguments` list), so what the hit path
+    /// accepts a query reads too; the contents of the members it skips are not checked.
     package static func decodeResult(_ bytes: [UInt8]) throws -> ValueReference? {
         try bytes.withUnsafeBytes { try decodeResult($0) }
     }
 
     package static func decodeResult(_ bytes: UnsafeRawBufferPointer) throws -> ValueReference? {
         let members: [JSON?]
+        let kinds: [UInt8?]
         do {
-            members = try JSON.parseMembers(bytes, keep: ["fleche_call", "result"])
+            (members, kinds) = try JSON.parseMembers(bytes, keep: ["fleche_call", "result"], peek: ["name", "arguments"])
         } catch {
             throw Invalid(reason: "\(error)")
         }
@@ -59,6 +62,8 @@ package enum CallManifest {
         guard format == version else {
             throw Invalid(reason: "manifest version \(format); this build reads version \(version)")
         }
+        guard kinds[0] == UInt8(ascii: "\"") else { throw Invalid(reason: "no 'name'") }
+        guard kinds[1] == UInt8(ascii: "[") else { throw Invalid(reason: "no 'arguments' list") }
         guard let result = members[1], !result.isNull else { return nil }
         guard let hex = result["digest"]?.stringValue, let digest = Digest(hex: hex) else {
             throw Invalid(reason: "result has no valid 'digest'")
@@ -96,7 +101,10 @@ package enum CallManifest {
                 var metadata: Metadata = [:]
                 try parser.forEachMember { parser, key in
                     if let members, key != "fleche_call", key != "name", !members.contains(key) {
-                        if key == "arguments" { arguments = [] }
+                        if key == "arguments" {
+                            guard parser.current == UInt8(ascii: "[") else { throw Invalid(reason: "no 'arguments' list") }
+                            arguments = []
+                        }
                         try parser.skipValue(depth: 1)
                         return
                     }

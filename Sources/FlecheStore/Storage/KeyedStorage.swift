@@ -139,7 +139,7 @@ public enum KeyResolution {
         if index > 0 { longest = max(longest, commonPrefixLength(sorted[index - 1], hex)) }
         if index + 1 < sorted.count { longest = max(longest, commonPrefixLength(sorted[index + 1], hex)) }
         let length = max(Digest.minimumPrefixLength, longest + 1)
-        guard length < hex.utf8.count else {
+        guard length <= hex.utf8.count else {
             throw FlecheError.ambiguousPrefix(prefix: hex, candidates: [], needed: length)
         }
         return String(hex.prefix(length))

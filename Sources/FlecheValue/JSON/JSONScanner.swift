@@ -15,11 +15,21 @@ extension JSON {
     /// (a handful: a linear scan beats hashing every name) and checking the syntax of the
     /// others without building them. Returns them in `keep`'s order, `nil` for an absent one.
     package static func parseMembers(_ bytes: UnsafeRawBufferPointer, keep: [String]) throws -> [JSON?] {
+        try parseMembers(bytes, keep: keep, peek: []).kept
+    }
+
+    /// As ``parseMembers(_:keep:)``, and also the first byte of each member named in `peek`
+    /// (`"`, `[`, `{`, `n`…: what kind of value it is, without building it), `nil` for an
+    /// absent one.
+    package static func parseMembers(
+        _ bytes: UnsafeRawBufferPointer, keep: [String], peek: [String]
+    ) throws -> (kept: [JSON?], peeked: [UInt8?]) {
         var parser = JSONParser(bytes: bytes)
         parser.skipSpace()
         guard parser.current == UInt8(ascii: "{") else { throw parser.error("expected an object") }
         parser.offset += 1
         var kept = [JSON?](repeating: nil, count: keep.count)
+        var peeked = [UInt8?](repeating: nil, count: peek.count)
         parser.skipSpace()
         if parser.current == UInt8(ascii: "}") {
             parser.offset += 1
@@ -31,6 +41,7 @@ extension JSON {
                 parser.skipSpace()
                 try parser.expect(":")
                 parser.skipSpace()
+                if let index = peek.firstIndex(of: key) { peeked[index] = parser.current }
                 if let index = keep.firstIndex(of: key) {
                     kept[index] = try parser.parseValue(depth: 1)
                 } else {
@@ -45,7 +56,7 @@ extension JSON {
         }
         parser.skipSpace()
         guard parser.offset == bytes.count else { throw parser.error("trailing characters") }
-        return kept
+        return (kept, peeked)
     }
 }
 

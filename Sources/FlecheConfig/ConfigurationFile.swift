@@ -18,12 +18,20 @@ struct ConfigurationFile: Sendable {
 
     /// Reads and parses `path`; a malformed file is ``FlecheError/invalidConfiguration(path:reason:)``.
     init(path: String) throws {
-        self.path = path
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw FlecheError.invalidConfiguration(path: path, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        try self.init(text: text, path: path)
+    }
+
+    /// Parses `text` as the file at `path` (which relative roots resolve against).
+    init(text: String, path: String) throws {
+        self.path = path
+        if let problem = TOMLPreflight.problem(in: text) {
+            throw FlecheError.invalidConfiguration(path: path, reason: "not valid TOML at \(problem)")
         }
         let json: JSON
         do {

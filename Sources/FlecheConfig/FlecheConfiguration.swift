@@ -48,18 +48,30 @@ public final class FlecheConfiguration: Sendable {
 
     /// Reads `files`, closest first; a file whose `[default]` sets `root = true` is the
     /// last one read.
-    public init(files: [String]) throws {
-        var read: [String] = []
-        var sections: [String: Section] = [:]
+    public convenience init(files: [String]) throws {
+        var parsed: [ConfigurationFile] = []
         for path in files {
             let file = try ConfigurationFile(path: path)
-            read.append(path)
+            parsed.append(file)
+            if file.isRoot { break }
+        }
+        self.init(parsed)
+    }
+
+    /// The configuration of one file's text, as if it were read from `path` (relative roots
+    /// resolve against its folder).
+    package convenience init(text: String, path: String) throws {
+        self.init([try ConfigurationFile(text: text, path: path)])
+    }
+
+    private init(_ files: [ConfigurationFile]) {
+        var sections: [String: Section] = [:]
+        for file in files {
             for (name, value) in file.tables where sections[name] == nil {
                 sections[name] = Section(value: value, file: file)
             }
-            if file.isRoot { break }
         }
-        self.files = read
+        self.files = files.map(\.path)
         self.sections = sections
     }
 

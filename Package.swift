@@ -75,9 +75,15 @@ let package = Package(
                 permissions: [.writeToPackageDirectory(reason: "Writes the computed digests and .object files into Fixtures/.")]),
             dependencies: []),
 
+        // MARK: Fuzzing: the decoders' promises, checked by the fuzzer and by the tests
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["FlecheConfig", "FlecheStore", "FlecheValue"],
+            path: "Fuzz/FuzzTargets"),
+
         .testTarget(
             name: "FlecheTests",
-            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater", "CZlib"],
+            dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater", "CZlib", "FuzzTargets"],
             resources: [.copy("Fixtures")],
             plugins: ["DigestFixtures"]),
     ]
@@ -87,4 +93,18 @@ let package = Package(
 // (FLECHE_DOCS=1, in a build folder of its own), so ordinary builds do not compile its tools.
 if ProcessInfo.processInfo.environment["FLECHE_DOCS"] != nil {
     package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}
+
+// `make fuzz` builds the libFuzzer driver of Fuzz/ (FLECHE_FUZZ=1, with
+// `--sanitize fuzzer --sanitize address`, in a build folder of its own); libFuzzer supplies
+// its `main`, so ordinary builds leave it out. The checks it runs (FuzzTargets) are a target
+// of every build: the test suite runs the seeds and regression inputs through them.
+if ProcessInfo.processInfo.environment["FLECHE_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "FlecheFuzz",
+            dependencies: ["FuzzTargets"],
+            path: "Fuzz/FlecheFuzz",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.products.append(.executable(name: "FlecheFuzz", targets: ["FlecheFuzz"]))
 }

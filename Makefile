@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test test-layers docs check-fixture-plugin deps build bench clean
+.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin deps build bench clean
 
 deps:
 	@bash .ci/install-deps
@@ -31,6 +31,18 @@ demo: build
 # 8,000 memoized calls in 4 writers against a gc loop), which -Onone slows about tenfold.
 test: deps
 	$(SWIFT) test -c release -Xswiftc -enable-testing --explicit-target-dependency-import-check=error
+
+# The concurrency tests under ThreadSanitizer and the decoder tests under AddressSanitizer
+# (scripts/test-sanitized.sh says which and why); any report fails.
+test-sanitized: deps
+	SWIFT=$(SWIFT) bash scripts/test-sanitized.sh
+
+# Every decoder under libFuzzer with AddressSanitizer for FUZZ_SECONDS each (scripts/fuzz.sh);
+# FUZZ_TARGETS picks some (default: all). A crash leaves its input in .build-fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	SWIFT=$(SWIFT) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The compiler enforces the layers: an undeclared import or an upward one fails (needs `make test` first).
 test-layers: deps
@@ -59,4 +71,4 @@ bench: deps
 		--python .build-bench/venv/bin/python --n $(BENCH_N) --reps $(BENCH_REPS)
 
 clean:
-	rm -rf .build .build-docs
+	rm -rf .build .build-docs .build-fuzz .build-tsan .build-asan

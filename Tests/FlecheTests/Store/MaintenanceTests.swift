@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Fleche
 @testable import FlecheStore
@@ -265,5 +266,42 @@ struct MaintenanceTests {
         // Every call still loads: a process over all of them runs no body.
         let check = try run(worker, [directory.path, "0", "6500", "nested"])
         #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ran 0", "\(check.stderr)")
+    }
+
+    /// The stress test's claim inside one process, where ThreadSanitizer sees every access
+    /// (`make test-sanitized` runs it): writers and gc share the store's objects in memory.
+    @Test("in one process: 4 writer threads × 250 calls beside a gc thread with zero grace; every call loads")
+    func writersBesideGCInOneProcess() throws {
+        let (directory, _, cache) = try store()
+        defer { withExtendedLifetime(directory) {} }
+        let f = mk(cache)
+        let writersLeft = Atomic<Int>(4)
+        let gcRuns = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        let finished = DispatchGroup()
+        func start(_ body: @escaping @Sendable () throws -> Void) {
+            finished.enter()
+            Thread.detachNewThread {
+                do { try body() } catch { failures.withLock { $0.append("\(error)") } }
+                finished.leave()
+            }
+        }
+        for writer in 0..<4 {
+            start {
+                defer { writersLeft.subtract(1, ordering: .releasing) }
+                for i in writer * 250..<(writer + 1) * 250 { _ = try f(i) }
+            }
+        }
+        start {
+            while writersLeft.load(ordering: .acquiring) > 0 {
+                _ = try cache.gc(gracePeriod: 0)
+                gcRuns.add(1, ordering: .relaxed)
+            }
+        }
+        finished.wait()
+        #expect(failures.withLock { $0 } == [])
+        #expect(gcRuns.load(ordering: .relaxed) >= 1)
+        _ = try cache.gc(gracePeriod: 0)
+        for i in 0..<1_000 { #expect(try f.load(i) == f.uncached(i), "call \(i)") }
     }
 }

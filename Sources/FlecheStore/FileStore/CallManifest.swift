@@ -38,6 +38,9 @@ package enum CallManifest {
         return document.serializedBytes(pretty: true)
     }
 
+    /// The members both readers check: each may appear once.
+    static let envelope: Set<String> = ["fleche_call", "name", "arguments", "result"]
+
     struct Invalid: Error {
         let reason: String
     }
@@ -99,7 +102,13 @@ package enum CallManifest {
                 var arguments: [CallRecord.Argument]?
                 var result: ValueReference?
                 var metadata: Metadata = [:]
+                var envelopeSeen: Set<String> = []
                 try parser.forEachMember { parser, key in
+                    // The hit path refuses these twice too (`parseMembers`); other members keep
+                    // the last occurrence.
+                    if Self.envelope.contains(key) {
+                        guard envelopeSeen.insert(key).inserted else { throw Invalid(reason: "duplicate member '\(key)'") }
+                    }
                     if let members, key != "fleche_call", key != "name", !members.contains(key) {
                         if key == "arguments" {
                             guard parser.current == UInt8(ascii: "[") else { throw Invalid(reason: "no 'arguments' list") }

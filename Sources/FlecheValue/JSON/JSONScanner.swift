@@ -20,7 +20,9 @@ extension JSON {
 
     /// As ``parseMembers(_:keep:)``, and also the first byte of each member named in `peek`
     /// (`"`, `[`, `{`, `n`…: what kind of value it is, without building it), `nil` for an
-    /// absent one.
+    /// absent one. A member named in `keep` or `peek` that appears twice is an error (a
+    /// reader that looked at each occurrence would see another document than one that kept
+    /// the last).
     package static func parseMembers(
         _ bytes: UnsafeRawBufferPointer, keep: [String], peek: [String]
     ) throws -> (kept: [JSON?], peeked: [UInt8?]) {
@@ -41,8 +43,12 @@ extension JSON {
                 parser.skipSpace()
                 try parser.expect(":")
                 parser.skipSpace()
-                if let index = peek.firstIndex(of: key) { peeked[index] = parser.current }
+                if let index = peek.firstIndex(of: key) {
+                    guard peeked[index] == nil else { throw parser.error("duplicate member '\(key)'") }
+                    peeked[index] = parser.current
+                }
                 if let index = keep.firstIndex(of: key) {
+                    guard kept[index] == nil else { throw parser.error("duplicate member '\(key)'") }
                     kept[index] = try parser.parseValue(depth: 1)
                 } else {
                     try parser.skipValue(depth: 1)

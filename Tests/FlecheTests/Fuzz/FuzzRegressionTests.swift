@@ -85,6 +85,21 @@ struct FuzzRegressionTests {
         #expect(throws: (any Error).self) { try CallManifest.decode(Array(text.utf8), members: ["result"]) }
     }
 
+    @Test("a manifest naming an envelope member twice is refused by both readers; other members keep the last", arguments: [
+        #"{"fleche_call": 1, "name": "f", "arguments": [], "result": {"digest": "x"}, "result": null}"#,
+        #"{"fleche_call": 1, "name": "f", "name": "g", "arguments": [], "result": null}"#,
+        #"{"fleche_call": 1, "fleche_call": 1, "name": "f", "arguments": [], "result": null}"#,
+        #"{"fleche_call": 1, "name": "f", "arguments": [], "arguments": [], "result": null}"#,
+    ])
+    func duplicateEnvelopeMembers(_ text: String) throws {
+        #expect(throws: (any Error).self) { try CallManifest.decodeResult(Array(text.utf8)) }
+        #expect(throws: (any Error).self) { try CallManifest.decode(Array(text.utf8)) }
+        #expect(throws: (any Error).self) { try CallManifest.decode(Array(text.utf8), members: ["result"]) }
+        let twice = #"{"fleche_call": 1, "name": "f", "module": "A", "module": "B", "arguments": [], "result": null}"#
+        #expect(try CallManifest.decode(Array(twice.utf8)).module == "B")
+        #expect(try CallManifest.decodeResult(Array(twice.utf8)) == nil)
+    }
+
     @Test("FORMAT settings out of range or of the wrong type are unknownFormat, not silently replaced", arguments: [
         #""compression_level": 99"#, #""compression_level": "fast""#, #""inline_limit": -1"#,
         #""destructure_depth": 1000000"#, #""destructure_depth": true"#,

@@ -33,9 +33,10 @@ test: deps
 	$(SWIFT) test -c release -Xswiftc -enable-testing --explicit-target-dependency-import-check=error
 
 # The concurrency tests under ThreadSanitizer and the decoder tests under AddressSanitizer
-# (scripts/test-sanitized.sh says which and why); any report fails.
+# (scripts/test-sanitized.sh says which and why); any report fails. SANITIZERS picks one.
+SANITIZERS ?= thread address
 test-sanitized: deps
-	SWIFT=$(SWIFT) bash scripts/test-sanitized.sh
+	SWIFT=$(SWIFT) bash scripts/test-sanitized.sh $(SANITIZERS)
 
 # Every decoder under libFuzzer with AddressSanitizer for FUZZ_SECONDS each (scripts/fuzz.sh);
 # FUZZ_TARGETS picks some (default: all). A crash leaves its input in .build-fuzz/crashes/.

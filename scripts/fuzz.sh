@@ -6,7 +6,8 @@
 # Each target starts from its committed seeds (Fuzz/Seeds/TARGET) and the corpus earlier runs
 # grew (.build-fuzz/corpus/TARGET); a crash, a broken promise, a leak, a hang (-timeout) or an
 # allocation over -malloc_limit_mb stops it, leaves the input in .build-fuzz/crashes/ and
-# makes this script fail (Fuzz/lsan.supp lists the dependency leaks not counted, and why). Add the input to Tests/FlecheTests/Fuzz/Regressions/ with its fix.
+# makes this script fail (Fuzz/lsan.supp lists the dependency leaks not counted, and why).
+# Add the input to Fuzz/Regressions/TARGET/ with its fix: `make test` then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

@@ -38,8 +38,17 @@ package enum CallManifest {
         return document.serializedBytes(pretty: true)
     }
 
-    /// The members both readers check: each may appear once.
-    static let envelope: Set<String> = ["fleche_call", "name", "arguments", "result"]
+    /// The members both readers check, each of which may appear once: its bit in a mask of
+    /// those seen (no set to allocate and hash per manifest a query reads), or 0.
+    static func envelopeBit(_ key: String) -> UInt8 {
+        switch key {
+        case "fleche_call": 1
+        case "name": 2
+        case "arguments": 4
+        case "result": 8
+        default: 0
+        }
+    }
 
     struct Invalid: Error {
         let reason: String
@@ -102,13 +111,13 @@ package enum CallManifest {
                 var arguments: [CallRecord.Argument]?
                 var result: ValueReference?
                 var metadata: Metadata = [:]
-                var envelopeSeen: Set<String> = []
+                var envelopeSeen: UInt8 = 0
                 try parser.forEachMember { parser, key in
                     // The hit path refuses these twice too (`parseMembers`); other members keep
                     // the last occurrence.
-                    if Self.envelope.contains(key) {
-                        guard envelopeSeen.insert(key).inserted else { throw Invalid(reason: "duplicate member '\(key)'") }
-                    }
+                    let bit = Self.envelopeBit(key)
+                    guard envelopeSeen & bit == 0 else { throw Invalid(reason: "duplicate member '\(key)'") }
+                    envelopeSeen |= bit
                     if let members, key != "fleche_call", key != "name", !members.contains(key) {
                         if key == "arguments" {
                             guard parser.current == UInt8(ascii: "[") else { throw Invalid(reason: "no 'arguments' list") }

@@ -5,10 +5,8 @@
 #
 #   scripts/test-sanitized.sh [thread] [address]        (default: both)
 #
-# ThreadSanitizer cannot yet pass: Swift's Synchronization.Mutex on Linux hands a contended
-# lock over in the kernel (a priority-inheritance futex), which ThreadSanitizer does not see,
-# so every contended Mutex reads as a race (docs/FUZZING.md has a ten-line program that shows
-# it). CI runs the AddressSanitizer half until the library's locks are ones it sees.
+# The library's locks are Locked (a pthread mutex), not Swift's Mutex: on Linux a contended
+# Mutex is handed over in the kernel, which ThreadSanitizer does not see (docs/FUZZING.md).
 #
 #   ThreadSanitizer: threads and tasks on one store, writers beside gc in one process,
 #     stacks back-filling under concurrent loaders, size limits under 8 threads.

@@ -3,7 +3,7 @@ import FlecheQuery
 import FlecheStore
 import FlecheValue
 import Foundation
-import Synchronization
+import FlecheSystem
 
 /// Named caches and defaults from `fleche.toml` files.
 ///
@@ -39,7 +39,7 @@ public final class FlecheConfiguration: Sendable {
     /// The files read, closest first.
     public let files: [String]
     private let sections: [String: Section]
-    private let built = Mutex<[String: any BaseCache]>([:])
+    private let built = Locked<[String: any BaseCache]>([:])
 
     struct Section: Sendable {
         let value: JSON

@@ -13,7 +13,7 @@
 // that many calls reuse (what gc must never sweep from under a writer).
 import Fleche
 import Foundation
-import Synchronization
+import FlecheSystem
 
 struct Nested: Codable, Equatable, Sendable {
     var id: Int
@@ -37,7 +37,7 @@ guard arguments.count >= 4, let first = Int(arguments[2]), let count = Int(argum
 }
 let mode = arguments.count > 4 ? arguments[4] : "square"
 
-let runs = Mutex(0)
+let runs = Locked(0)
 do {
     let cache = try Cache(root: arguments[1])
     let square = memoize("square", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> [Int] in
@@ -55,7 +55,7 @@ do {
     }
     for i in first..<(first + count) {
         if let gate, i == first + count / 4 {
-            FileManager.default.createFile(atPath: gate.mine, contents: nil)
+            _ = FileManager.default.createFile(atPath: gate.mine, contents: nil)
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: gate.peer), Date() < deadline { usleep(1_000) }
             if FileManager.default.fileExists(atPath: gate.peer) { print("overlapped") }

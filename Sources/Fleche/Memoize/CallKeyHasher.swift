@@ -3,7 +3,7 @@ import FlecheConfig
 import FlecheQuery
 import FlecheStore
 import FlecheValue
-import Synchronization
+import FlecheSystem
 
 /// Computes a memoized function's call keys with the digests of the parts that never change
 /// (name, module, version, code, argument names) computed once per algorithm.
@@ -21,7 +21,7 @@ final class CallKeyHasher: Sendable {
         let sortedFields: [(name: String, digest: Digest)]
         let argumentsIndex: Int
         /// Digest of each argument name string, filled as names are seen.
-        let argumentNames = Mutex<[String: Digest]>([:])
+        let argumentNames = Locked<[String: Digest]>([:])
 
         init(sortedFields: [(name: String, digest: Digest)], argumentsIndex: Int) {
             self.sortedFields = sortedFields
@@ -30,7 +30,7 @@ final class CallKeyHasher: Sendable {
     }
 
     private let identity: FunctionIdentity
-    private let constants = Mutex<[DigestAlgorithm: Constants]>([:])
+    private let constants = Locked<[DigestAlgorithm: Constants]>([:])
 
     init(identity: FunctionIdentity) { self.identity = identity }
 

@@ -1,7 +1,7 @@
 import FlecheStore
 import FlecheValue
 import Foundation
-import Synchronization
+import FlecheSystem
 
 /// One lock per key, created on demand and dropped when unused, so operations on
 /// different keys never wait for each other.
@@ -12,7 +12,7 @@ final class KeyedLocks: Sendable {
         var users = 0
     }
 
-    private let table = Mutex<[Digest: Entry]>([:])
+    private let table = Locked<[Digest: Entry]>([:])
 
     func withLock<R>(_ key: Digest, _ body: () throws -> R) rethrows -> R {
         let entry = table.withLock { table in

@@ -1,6 +1,6 @@
 import FlecheStore
 import FlecheValue
-import Synchronization
+import FlecheSystem
 
 /// Chooses which call a ``SizeLimitedCache`` evicts when it is over its limit: the one
 /// hook to override for another policy.
@@ -50,7 +50,7 @@ public final class SizeLimitedCache: CacheWrapper {
             lastUse[key] = clock
         }
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Wraps `base`, counting the calls it holds now.
     public init(_ base: any BaseCache, maxSize: Int, policy: any EvictionPolicy = RandomEviction()) throws {
@@ -62,7 +62,7 @@ public final class SizeLimitedCache: CacheWrapper {
         self.policy = policy
         var initial = State()
         for key in try base.callKeys() { initial.touch(key) }
-        self.state = Mutex(initial)
+        self.state = Locked(initial)
     }
 
     /// The number of calls this cache counts.

@@ -1,7 +1,6 @@
 import FlecheSystem
 import FlecheValue
 import Foundation
-import Synchronization
 
 /// Call manifests under `<store>/calls/`, one small JSON file per lookup key.
 public final class FileCallStorage: CallStorage, ShardedFileStorage {
@@ -126,7 +125,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     private func inParallel<R: Sendable>(_ keys: [Digest], _ work: @Sendable (Digest) -> R) -> [(Digest, R)] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 256))
         guard workers > 1 else { return keys.map { ($0, work($0)) } }
-        let results = Mutex([[(Digest, R)]](repeating: [], count: workers))
+        let results = Locked([[(Digest, R)]](repeating: [], count: workers))
         let chunk = (keys.count + workers - 1) / workers
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let slice = keys[min(keys.count, worker * chunk)..<min(keys.count, (worker + 1) * chunk)]

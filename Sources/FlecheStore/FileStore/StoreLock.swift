@@ -1,6 +1,5 @@
 import FlecheSystem
 import FlecheValue
-import Synchronization
 
 /// The store's `gc.lock`: writers hold it shared while they save a call (values, then the
 /// manifest); gc holds it exclusively while it marks. So gc never marks while a save is
@@ -15,7 +14,7 @@ final class StoreLock: Sendable {
     }
 
     let path: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(path: String) { self.path = path }
 

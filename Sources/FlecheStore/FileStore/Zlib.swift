@@ -1,6 +1,6 @@
 import CDeflate
 import FlecheValue
-import Synchronization
+import FlecheSystem
 
 /// zlib (RFC 1950) compression of object payloads: deflate with an Adler-32 trailer, so a
 /// flipped bit in a stored payload is caught on inflate.
@@ -63,7 +63,7 @@ enum Zlib {
     /// gives it back; the pool holds at most as many as ran at once.
     private final class Pool: Sendable {
         private struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
-        private let idle = Mutex([Int32: [Handle]]())
+        private let idle = Locked([Int32: [Handle]]())
         private let make: @Sendable (Int32) -> OpaquePointer?
 
         init(make: @escaping @Sendable (Int32) -> OpaquePointer?) { self.make = make }

@@ -1,9 +1,9 @@
 import FlecheValue
-import Synchronization
+import FlecheSystem
 
 /// A thread-safe in-memory table, shared by the memory value and call storages.
 final class MemoryTable<Item: Sendable>: Sendable {
-    private let items = Mutex<[Digest: Item]>([:])
+    private let items = Locked<[Digest: Item]>([:])
 
     func keys() -> [Digest] { items.withLock { Array($0.keys) } }
     func get(_ key: Digest) -> Item? { items.withLock { $0[key] } }

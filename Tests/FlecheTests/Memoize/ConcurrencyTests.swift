@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import FlecheSystem
 import Testing
 @testable import Fleche
 @testable import FlecheCache
@@ -12,7 +12,7 @@ struct ConcurrencyTests {
     func threads() async throws {
         let directory = try TemporaryDirectory()
         let cache = try Cache(root: directory.path)
-        let runs = Mutex([Int: Int]())
+        let runs = Locked([Int: Int]())
         let f = memoize("f", arguments: ["i"], cache: cache) { (i: Int) -> [Double] in
             runs.withLock { $0[i, default: 0] += 1 }
             return Array(repeating: Double(i), count: 50)

@@ -1,4 +1,5 @@
 import Foundation
+import FlecheSystem
 import Synchronization
 import Testing
 @testable import Fleche
@@ -277,7 +278,7 @@ struct MaintenanceTests {
         let f = mk(cache)
         let writersLeft = Atomic<Int>(4)
         let gcRuns = Atomic<Int>(0)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let finished = DispatchGroup()
         func start(_ body: @escaping @Sendable () throws -> Void) {
             finished.enter()

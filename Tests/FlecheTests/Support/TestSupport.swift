@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Synchronization
+import FlecheSystem
 @testable import Fleche
 @testable import FlecheCache
 @testable import FlecheConfig
@@ -34,7 +34,7 @@ final class TemporaryDirectory: Sendable {
 
 /// Counts how often a memoized body ran.
 final class Counter: Sendable {
-    private let count = Mutex(0)
+    private let count = Locked(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }

@@ -172,7 +172,8 @@ package struct JSONParser {
     }
 
     /// Parses a number: ``JSON/int(_:)`` for an integer that fits 64 bits, else
-    /// ``JSON/double(_:)`` (an integer beyond 64 bits rounds to the nearest double).
+    /// ``JSON/double(_:)`` (an integer beyond 64 bits rounds to the nearest double). A number
+    /// beyond a double's range, integer or not, is refused: no tree of finite numbers holds it.
     mutating func parseNumber() throws -> JSON {
         let (start, isInteger) = try scanNumber()
         if isInteger, offset - start <= 18 {
@@ -189,7 +190,7 @@ package struct JSONParser {
         }
         let text = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
         if isInteger, let number = Int64(String(decoding: text, as: UTF8.self)) { return .int(number) }
-        guard let number = Self.double(text), number.isFinite || isInteger else {
+        guard let number = Self.double(text), number.isFinite else {
             throw JSONParseError(offset: start, reason: "number out of range '\(String(decoding: text, as: UTF8.self))'")
         }
         return .double(number)

@@ -14,8 +14,11 @@ struct JSONGrammarTests {
     ]
     static let invalidNumbers = [
         "+1", "01", "-01", "00", ".5", "-.5", "1.", "1.e5", "1e", "1e+", "1E-", "-", "--1", "0x10", "1_000",
-        "1.5.5", "1e5.5", "Infinity", "-Infinity", "NaN", "1e400", "- 1",
-    ]
+        "1.5.5", "1e5.5", "Infinity", "-Infinity", "NaN", "- 1",
+    ] + beyondDoubles
+    /// Grammatical, but beyond a double's range: no tree of finite numbers holds them. The
+    /// 400-digit integer is the json fuzz target's (it read as infinity and did not round-trip).
+    static let beyondDoubles = ["1e400", "-1e400", "1" + String(repeating: "0", count: 400)]
     static let validStrings = [
         #""""#, #""a""#, #""\"\\\/\b\f\n\r\t""#, #""\u0041""#, #""\ud83d\ude00""#, "\"é\"", "\"日本\"", "\"😀\"",
         #""\u00e9""#,
@@ -66,9 +69,9 @@ struct JSONGrammarTests {
     func numbers(_ text: String, valid: Bool) {
         let bytes = Array(text.utf8)
         #expect(treeAccepts(bytes) == valid, "parse: \(text)")
-        // 1e400 is grammatical but not a finite double: the tree refuses it, the scanner
-        // (which checks grammar only) and Foundation do not.
-        if text != "1e400" {
+        // Grammatical but not a finite double: the tree refuses it, the scanner (which checks
+        // grammar only) and Foundation do not.
+        if !Self.beyondDoubles.contains(text) {
             #expect(scannerAccepts(bytes) == valid, "skip: \(text)")
         }
     }

@@ -25,7 +25,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -48,7 +47,7 @@ let package = Package(
         .target(name: "FlecheQuery", dependencies: ["FlecheCache"]),
         .target(
             name: "FlecheConfig",
-            dependencies: ["FlecheQuery", .product(name: "TOMLKit", package: "TOMLKit")]),
+            dependencies: ["FlecheQuery"]),
         .target(name: "Fleche", dependencies: ["FlecheConfig"]),
 
         // MARK: Programs on the public API

@@ -3,10 +3,8 @@ import FlecheQuery
 import FlecheStore
 import FlecheValue
 import Foundation
-import TOMLKit
 
-/// One parsed `fleche.toml`: its top-level tables as JSON (TOMLKit's types are not
-/// `Sendable`, so the document is converted once and never kept).
+/// One parsed `fleche.toml`: its top-level tables as JSON (``TOMLReader`` reads TOML 1.0).
 struct ConfigurationFile: Sendable {
     /// The file's path.
     let path: String
@@ -30,19 +28,11 @@ struct ConfigurationFile: Sendable {
     /// Parses `text` as the file at `path` (which relative roots resolve against).
     init(text: String, path: String) throws {
         self.path = path
-        if let problem = TOMLPreflight.problem(in: text) {
-            throw FlecheError.invalidConfiguration(path: path, reason: "not valid TOML at \(problem)")
-        }
         let json: JSON
         do {
-            let table = try TOMLTable(string: text)
-            json = try JSON.parse(table.convert(to: .json))
-        } catch let error as TOMLParseError {
-            throw FlecheError.invalidConfiguration(
-                path: path,
-                reason: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+            json = try TOMLReader.parse(text)
         } catch {
-            throw FlecheError.invalidConfiguration(path: path, reason: "not valid TOML (\(error))")
+            throw FlecheError.invalidConfiguration(path: path, reason: "not valid TOML at \(error)")
         }
         tables = json.objectValue ?? []
     }

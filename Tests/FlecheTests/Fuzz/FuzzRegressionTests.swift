@@ -119,7 +119,7 @@ struct FuzzRegressionTests {
         #expect(prefixes == [first.hex, second.hex])
     }
 
-    @Test("a table header that names no table is invalidConfiguration with its line, not an abort in toml++")
+    @Test("a table header that names no table is invalidConfiguration with its line (toml++ aborted on it)")
     func tomlHeaderWithoutName() throws {
         for text in ["[\nx]\n", "a = 1\n[=]\n", "[[ # comment\n", "[,]"] {
             let error = try #require(throws: FlecheError.self) { try FlecheConfiguration(text: text, path: "/cfg/fleche.toml") }
@@ -141,7 +141,6 @@ struct FuzzRegressionTests {
             [ spaced ]
             [[list]]
             """
-        #expect(TOMLPreflight.problem(in: fine) == nil)
         _ = try FlecheConfiguration(text: fine, path: "/cfg/fleche.toml")
     }
 }

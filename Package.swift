@@ -32,12 +32,14 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // MARK: The library, bottom to top
+        .target(name: "CThreadStack"),
         .target(
             name: "FlecheSystem",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+            dependencies: ["CThreadStack", .product(name: "SystemPackage", package: "swift-system")]),
         .target(
             name: "FlecheValue",
             dependencies: [
+                "FlecheSystem",
                 "CXXHash",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

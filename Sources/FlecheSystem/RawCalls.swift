@@ -82,10 +82,12 @@ enum RawCalls {
         guard let directory = opendir(path) else { return .failure(lastError) }
         defer { closedir(directory) }
         var names: [String] = []
+        // `d_name` is declared as 256 bytes, but readdir's record ends after the name's NUL:
+        // read the name in place. (Copying the field, `withUnsafeBytes(of: entry.pointee.d_name)`,
+        // read past the record: AddressSanitizer caught it under the toml fuzz target.)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." { names.append(name) }
         }
         return .success(names)

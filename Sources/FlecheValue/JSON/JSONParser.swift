@@ -1,3 +1,4 @@
+import FlecheSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -86,6 +87,7 @@ package struct JSONParser {
     /// Parses the value that starts here into a tree.
     package mutating func parseValue(depth: Int) throws -> JSON {
         guard depth < Self.maximumDepth else { throw error("nesting too deep") }
+        if depth & 31 == 31, !StackSpace.isAvailable() { throw error("nesting too deep for this thread's stack") }
         guard let byte = current else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "n"): try expect("null"); return .null

@@ -1,3 +1,4 @@
+import FlecheSystem
 import Foundation
 
 /// The deterministic binary encoding of a ``Value``: the payload of every stored object.
@@ -284,6 +285,7 @@ package struct ByteReader {
 
     package mutating func readValue(depth: Int) throws -> Value {
         guard depth < ValueCodec.maximumDepth else { throw error("nesting deeper than \(ValueCodec.maximumDepth)") }
+        if depth & 31 == 31, !StackSpace.isAvailable() { throw error("nesting too deep for this thread's stack") }
         let tagByte = try readByte()
         guard let tag = ValueCodec.Tag(rawValue: tagByte) else { throw error("unknown tag \(tagByte)") }
         switch tag {

@@ -180,7 +180,7 @@ struct MemoizeTests {
         }
         // Make the store unwritable by replacing tmp/ with a file (works as root, too).
         try FileManager.default.removeItem(atPath: directory.sub("tmp"))
-        FileManager.default.createFile(atPath: directory.sub("tmp"), contents: Data())
+        _ = FileManager.default.createFile(atPath: directory.sub("tmp"), contents: Data())
         #expect(try f(2) == Array(repeating: 2, count: 100))
         #expect(try f(2) == Array(repeating: 2, count: 100))
         #expect(runs.value == 2)

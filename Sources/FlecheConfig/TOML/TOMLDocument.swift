@@ -104,10 +104,13 @@ final class TOMLTable {
         }
     }
 
-    /// Defines `key = value`.
-    func define(_ key: String, _ value: JSON) throws(TOMLRuleError) {
-        guard self[key] == nil else { throw TOMLRuleError("duplicate key '\(key)'") }
-        set(key, .value(value))
+    /// Defines `a.b.c = value` (a key of one part or more) under this table.
+    func define(dottedKey path: [String], _ value: JSON) throws(TOMLRuleError) {
+        var parent = self
+        for part in path.dropLast() { parent = try parent.parentForDottedKey(part) }
+        let key = path[path.count - 1]
+        guard parent[key] == nil else { throw TOMLRuleError("duplicate key '\(key)'") }
+        parent.set(key, .value(value))
     }
 }
 

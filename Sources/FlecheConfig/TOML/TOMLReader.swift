@@ -31,7 +31,7 @@ struct TOMLReader {
         let root = TOMLTable(origin: .header)
         var current = root
         while true {
-            try skipBlanksAndNewlines()
+            try skipWhitespaceAndComments()
             guard let byte = peek() else { return root }
             let start = index
             if byte == UInt8(ascii: "[") {
@@ -61,11 +61,7 @@ struct TOMLReader {
         try expect("=", "a key is followed by '='")
         skipBlanks()
         let value = try value(depth: 0)
-        try rule(at: start) { () throws(TOMLRuleError) in
-            var parent = table
-            for part in path.dropLast() { parent = try parent.parentForDottedKey(part) }
-            try parent.define(path.last!, value)
-        }
+        try rule(at: start) { () throws(TOMLRuleError) in try table.define(dottedKey: path, value) }
     }
 
     /// A key: bare, quoted or literal parts joined by dots (blanks allowed around the dots).
@@ -115,22 +111,6 @@ struct TOMLReader {
         while let byte = peek(), byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { index += 1 }
     }
 
-    /// Blanks, comments and line ends, between statements.
-    private mutating func skipBlanksAndNewlines() throws(TOMLSyntaxError) {
-        while true {
-            skipBlanks()
-            if peek() == UInt8(ascii: "\n") {
-                index += 1
-            } else if peek() == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") {
-                index += 2
-            } else if peek() == UInt8(ascii: "#") {
-                try comment()
-            } else {
-                return
-            }
-        }
-    }
-
     /// After a statement: blanks, a comment, then a line end or the end of the text.
     private mutating func endOfLine() throws(TOMLSyntaxError) {
         skipBlanks()
@@ -153,8 +133,8 @@ struct TOMLReader {
         }
     }
 
-    /// Blanks, comments and line ends inside an array.
-    mutating func skipArrayWhitespace() throws(TOMLSyntaxError) {
+    /// Blanks, comments and line ends: between statements, and inside an array.
+    mutating func skipWhitespaceAndComments() throws(TOMLSyntaxError) {
         while true {
             skipBlanks()
             switch peek() {
@@ -190,7 +170,7 @@ struct TOMLReader {
     }
 
     /// Runs a table rule, placing its error at `offset` (the start of the statement).
-    private func rule<T>(at offset: Int, _ body: () throws(TOMLRuleError) -> T) throws(TOMLSyntaxError) -> T {
+    func rule<T>(at offset: Int, _ body: () throws(TOMLRuleError) -> T) throws(TOMLSyntaxError) -> T {
         do {
             return try body()
         } catch {

@@ -27,10 +27,10 @@ extension TOMLReader {
         index += 1
         var items: [JSON] = []
         while true {
-            try skipArrayWhitespace()
+            try skipWhitespaceAndComments()
             if peek() == UInt8(ascii: "]") { index += 1; return .array(items) }
             items.append(try value(depth: depth + 1))
-            try skipArrayWhitespace()
+            try skipWhitespaceAndComments()
             switch peek() {
             case UInt8(ascii: ",")?: index += 1
             case UInt8(ascii: "]")?: index += 1; return .array(items)
@@ -54,13 +54,7 @@ extension TOMLReader {
             try expect("=", "a key is followed by '='")
             skipBlanks()
             let item = try value(depth: depth + 1)
-            do {
-                var parent = table
-                for part in path.dropLast() { parent = try parent.parentForDottedKey(part) }
-                try parent.define(path.last!, item)
-            } catch {
-                throw self.error(error.reason, at: start)
-            }
+            try rule(at: start) { () throws(TOMLRuleError) in try table.define(dottedKey: path, item) }
             skipBlanks()
             switch peek() {
             case UInt8(ascii: ",")?: index += 1

@@ -136,9 +136,12 @@ package struct JSONParser {
 
     /// Moves past a number that follows RFC 8259's grammar,
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and tells whether it has
-    /// neither fraction nor exponent. `+1`, `01`, `.5`, `1.` and `1e` are errors.
+    /// neither fraction nor exponent and whether it may be beyond a double's range (only one of
+    /// more than 15 characters or with an exponent of three digits or more can be: 15
+    /// characters with a two-digit exponent stay under 10^115). `+1`, `01`, `.5`, `1.` and
+    /// `1e` are errors.
     @inline(__always)
-    package mutating func scanNumber() throws -> (start: Int, isInteger: Bool) {
+    package mutating func scanNumber() throws -> (start: Int, isInteger: Bool, mayExceedDouble: Bool) {
         let start = offset
         func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
         func digits(_ parser: inout JSONParser) {
@@ -167,17 +170,19 @@ package struct JSONParser {
             offset += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { offset += 1 }
             guard isDigit(current) else { throw error("expected digits in the exponent") }
+            let exponentStart = offset
             digits(&self)
             isInteger = false
+            if offset - exponentStart > 2 { return (start, false, true) }
         }
-        return (start, isInteger)
+        return (start, isInteger, offset - start > 15)
     }
 
     /// Parses a number: ``JSON/int(_:)`` for an integer that fits 64 bits, else
     /// ``JSON/double(_:)`` (an integer beyond 64 bits rounds to the nearest double). A number
     /// beyond a double's range, integer or not, is refused: no tree of finite numbers holds it.
     mutating func parseNumber() throws -> JSON {
-        let (start, isInteger) = try scanNumber()
+        let (start, isInteger, _) = try scanNumber()
         if isInteger, offset - start <= 18 {
             // Up to 18 digits cannot overflow Int64: accumulate without making a String.
             var index = start
@@ -192,10 +197,16 @@ package struct JSONParser {
         }
         let text = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
         if isInteger, let number = Int64(String(decoding: text, as: UTF8.self)) { return .int(number) }
+        return .double(try finiteDouble(from: start))
+    }
+
+    /// The number from `start` to here as a double, or an error if it is beyond a double's range.
+    func finiteDouble(from start: Int) throws -> Double {
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
         guard let number = Self.double(text), number.isFinite else {
             throw JSONParseError(offset: start, reason: "number out of range '\(String(decoding: text, as: UTF8.self))'")
         }
-        return .double(number)
+        return number
     }
 
     /// Parses a JSON number's text (already checked against the grammar) as the correctly

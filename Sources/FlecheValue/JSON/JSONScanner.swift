@@ -153,30 +153,9 @@ extension JSONParser {
             // through `strtod` for nothing (perf). Only a number that may exceed a double's
             // range is converted, so that what the scanner accepts the tree parser accepts
             // (the manifest fuzz target found `1e40031` skipped by one and refused by the other).
-            let (start, _) = try scanNumber()
-            if mayExceedDouble(from: start) {
-                let text = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
-                guard let number = Self.double(text), number.isFinite else {
-                    throw JSONParseError(offset: start, reason: "number out of range '\(String(decoding: text, as: UTF8.self))'")
-                }
-            }
+            let (start, _, mayExceedDouble) = try scanNumber()
+            if mayExceedDouble { _ = try finiteDouble(from: start) }
         }
-    }
-
-    /// Whether the number from `start` to here could be beyond a double's range: only one of
-    /// more than 15 characters or with an exponent of three digits or more can (15 characters
-    /// with a two-digit exponent stay under 10^115).
-    private func mayExceedDouble(from start: Int) -> Bool {
-        if offset - start > 15 { return true }
-        var index = offset - 1
-        var exponentDigits = 0
-        while index > start, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-            exponentDigits += 1
-            index -= 1
-        }
-        let byte = bytes[index]
-        let hasExponent = byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") && index > start
-        return hasExponent && exponentDigits > 2
     }
 
     /// Checks a string's syntax (escapes, no raw control characters, valid UTF-8) and moves

@@ -7,7 +7,7 @@ import PackageDescription
 //
 //   Fleche        memoize(...), withCache, CacheContext; re-exports everything below
 //   FlecheConfig  fleche.toml
-//   FlecheQuery   CallQuery, CallTable, transfer
+//   FlecheQuery   CallQuery, CallTable, transfer   FlecheSharing  push/pull over rsync
 //   FlecheCache   BaseCache and its family, Call, LazyCall, metadata collectors
 //   FlecheStore   records, storages, the file store, gc, verify
 //   FlecheValue   Value, digests, JSON, FlecheError
@@ -50,7 +50,8 @@ let package = Package(
         .target(
             name: "FlecheConfig",
             dependencies: ["FlecheQuery"]),
-        .target(name: "Fleche", dependencies: ["FlecheConfig"]),
+        .target(name: "FlecheSharing", dependencies: ["FlecheCache", "FlecheStore", "FlecheSystem", "FlecheValue"]),
+        .target(name: "Fleche", dependencies: ["FlecheConfig", "FlecheSharing"]),
 
         // MARK: Programs on the public API
         .executableTarget(

@@ -2,5 +2,6 @@
 @_exported import FlecheCache
 @_exported import FlecheConfig
 @_exported import FlecheQuery
+@_exported import FlecheSharing
 @_exported import FlecheStore
 @_exported import FlecheValue

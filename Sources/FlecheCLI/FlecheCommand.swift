@@ -11,7 +11,7 @@ struct FlecheCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ListCommand.self, ShowCommand.self, CatCommand.self, QueryCommand.self,
             ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, GCCommand.self,
-            VerifyCommand.self, TableCommand.self, TransferCommand.self, RedigestCommand.self,
+            VerifyCommand.self, TableCommand.self, TransferCommand.self, PushCommand.self, PullCommand.self, RedigestCommand.self,
         ])
 
     /// A command line the parser rejects (an unknown flag, a bad value, a missing argument,

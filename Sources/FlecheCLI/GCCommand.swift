@@ -22,15 +22,10 @@ struct GCCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.openStore()
-        let showProgress = isatty(STDERR_FILENO) == 1 && !options.json
-        let progress: @Sendable (String, Int, Int) -> Void = { phase, done, total in
-            guard total >= 10_000 || phase == "done" else { return }
-            let percent = total == 0 ? 100 : done * 100 / total
-            let line = phase == "done" ? "\r\u{1B}[K" : "\r\(phase) \(done)/\(total) (\(percent)%)"
-            FileHandle.standardError.write(Data(line.utf8))
-        }
+        let display = TerminalProgress(minimumTotal: 10_000)
+        let progress: @Sendable (String, Int, Int) -> Void = { display.show($0, $1, $2) }
         let collector = GarbageCollector(
-            store: store, gracePeriod: prune.seconds, dryRun: dryRun, progress: showProgress ? progress : nil)
+            store: store, gracePeriod: prune.seconds, dryRun: dryRun, progress: TerminalProgress.wanted(json: options.json) ? progress : nil)
         let report = try collector.run()
         if options.json {
             printJSON(report.json)

@@ -34,4 +34,19 @@ extension FileSystem {
         case .failure(let errno): throw failure(path, "opendir", errno)
         }
     }
+
+    /// Removes a directory with everything in it (symbolic links are removed, never
+    /// followed); a missing directory is fine.
+    package static func removeTree(_ path: String) throws(SystemCallError) {
+        guard let names = try entries(path) else { return }
+        for name in names {
+            let child = path + "/" + name
+            if let info = status(child), info.isDirectory {
+                try removeTree(child)
+            } else {
+                _ = try removeFile(child)
+            }
+        }
+        if let errno = RawCalls.removeDirectory(path), !errno.isMissingPath { throw failure(path, "rmdir", errno) }
+    }
 }

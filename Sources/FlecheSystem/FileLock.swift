@@ -26,6 +26,13 @@ package final class FileLock: Sendable {
     /// Waits for the lock, alone.
     package func lockExclusive() throws(SystemCallError) { try flock(.exclusive) }
 
+    /// Takes the lock alone if no one holds it; returns whether it did (never waits).
+    package func lockExclusiveIfFree() throws(SystemCallError) -> Bool {
+        guard let errno = RawCalls.flock(descriptor, .exclusiveIfFree) else { return true }
+        if errno == .wouldBlock { return false }
+        throw SystemCallError(path: path, operation: "flock", errno: errno)
+    }
+
     /// Releases the lock.
     package func unlock() { _ = RawCalls.flock(descriptor, .unlock) }
 

@@ -62,13 +62,14 @@ enum RawCalls {
         }
     }
 
-    enum LockKind { case shared, exclusive, unlock }
+    enum LockKind { case shared, exclusive, exclusiveIfFree, unlock }
 
     /// `flock`, retried when a signal interrupts the wait.
     static func flock(_ descriptor: FileDescriptor, _ kind: LockKind) -> Errno? {
         let operation: Int32 = switch kind {
         case .shared: LOCK_SH
         case .exclusive: LOCK_EX
+        case .exclusiveIfFree: LOCK_EX | LOCK_NB
         case .unlock: LOCK_UN
         }
         while true {

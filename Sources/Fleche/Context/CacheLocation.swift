@@ -82,6 +82,22 @@ public enum CacheLocation: Sendable, Hashable {
         }
         return store
     }
+
+    /// The directory of the one file store here, which need not exist yet (`fleche pull`
+    /// creates it): a store directory as given, `$FLECHE_STORE` or the default directory;
+    /// a cache of `fleche.toml` is opened for its store's directory.
+    /// - Throws: as ``openFileStore(create:)`` for a cache of `fleche.toml`.
+    public func storeRoot() throws -> String {
+        switch self {
+        case .store(let path): return FileStore.absolute(path)
+        case .named: return try openFileStore(create: true).root
+        case .automatic:
+            let environment = ProcessInfo.processInfo.environment
+            if let store = environment["FLECHE_STORE"], !store.isEmpty { return FileStore.absolute(store) }
+            if try CacheContext.configuration().defaultCache() != nil { return try openFileStore(create: true).root }
+            return FileStore.defaultRoot(environment: environment)
+        }
+    }
 }
 
 extension CacheLocation: CustomStringConvertible {

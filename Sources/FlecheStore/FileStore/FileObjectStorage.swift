@@ -96,3 +96,28 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         }
     }
 }
+
+extension FileObjectStorage {
+    /// The objects reachable from `roots` through child digests in object headers (payloads
+    /// are not read), and those of them that are missing or whose header does not parse.
+    package func reach(from roots: some Sequence<Digest>) throws -> (reached: Set<Digest>, unreadable: Set<Digest>) {
+        var reached = Set<Digest>()
+        var unreadable = Set<Digest>()
+        var pending: [Digest] = []
+        for root in roots where reached.insert(root).inserted { pending.append(root) }
+        while let digest = pending.popLast() {
+            let object: ObjectFile?
+            do {
+                object = try header(digest)
+            } catch FlecheError.corruptObject {
+                object = nil
+            }
+            guard let object else {
+                unreadable.insert(digest)
+                continue
+            }
+            for child in object.children where reached.insert(child).inserted { pending.append(child) }
+        }
+        return (reached, unreadable)
+    }
+}

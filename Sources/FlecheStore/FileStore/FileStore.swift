@@ -73,7 +73,13 @@ public final class FileStore: Sendable {
         return home + "/.cache/fleche"
     }
 
-    static func absolute(_ path: String) -> String {
+    /// Whether `root` holds a store (a `FORMAT` file).
+    package static func exists(at root: String) -> Bool {
+        FileSystem.exists(StoreLayout(root: absolute(root)).formatPath)
+    }
+
+    /// `path` made absolute against the working directory, `~` expanded.
+    package static func absolute(_ path: String) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         if expanded.hasPrefix("/") { return expanded }
         return FileManager.default.currentDirectoryPath + "/" + expanded
@@ -110,6 +116,12 @@ extension FileStore {
     /// Runs one save (values, then the manifest) under the store's shared lock.
     package func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
         try lock.withShared(body)
+    }
+
+    /// The size of the file at `relativePath` in the store (`objects/ab/cd…`), or `nil`
+    /// if there is none.
+    package func fileSize(relativePath: String) -> Int? {
+        FileSystem.status(root + "/" + relativePath)?.size
     }
 }
 

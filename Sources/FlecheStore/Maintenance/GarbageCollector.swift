@@ -196,7 +196,13 @@ public struct GarbageCollector: Sendable {
         let directory = store.layout.tmpDirectory
         for name in try fenced({ try FileSystem.entries(directory) }) ?? [] {
             let path = directory + "/" + name
-            guard let info = FileSystem.status(path), info.isRegular, max(info.modified, info.changed) <= cutoff else { continue }
+            guard let info = FileSystem.status(path) else { continue }
+            if info.isDirectory, name.hasPrefix(IncomingFolder.namePrefix) {
+                // What a killed `fleche pull` left: its process no longer holds the lock.
+                if try IncomingFolder.removeIfAbandoned(path, cutoff: cutoff) { removed += 1 }
+                continue
+            }
+            guard info.isRegular, max(info.modified, info.changed) <= cutoff else { continue }
             if try fenced({ try FileSystem.removeFile(path) }) { removed += 1 }
         }
         return removed

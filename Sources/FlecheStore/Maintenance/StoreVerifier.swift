@@ -29,6 +29,14 @@ public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
     /// What exactly is wrong, for people.
     public var detail: String
 
+    /// A problem of `kind` with the file `path` of `key`.
+    public init(kind: Kind, key: Digest, path: String, detail: String) {
+        self.kind = kind
+        self.key = key
+        self.path = path
+        self.detail = detail
+    }
+
     public var description: String { "\(kind.rawValue) \(key.hex) (\(path)): \(detail)" }
 }
 
@@ -80,44 +88,19 @@ public struct StoreVerifier: Sendable {
         let present = Set(objectKeys)
         report.checkedObjects = objectKeys.count
         for key in objectKeys {
-            let path = objects.path(of: key)
-            do {
-                var referenced: [Digest] = []
-                let value = try objects.decode(key) { child in
-                    referenced.append(child)
-                    return .digest(child)
-                }
-                let header = try objects.header(key)
-                children[key] = header?.children ?? []
-                if Set(referenced) != Set(header?.children ?? []) {
-                    report.problems.append(.init(kind: .corruptObject, key: key, path: path, detail: "header children differ from payload references"))
-                    bad.insert(key)
-                } else if value.digest(using: algorithm) != key {
-                    report.problems.append(.init(
-                        kind: .digestMismatch, key: key, path: path,
-                        detail: "payload digests to \(value.digest(using: algorithm).hex)"))
-                    bad.insert(key)
-                }
-            } catch FlecheError.corruptObject(_, _, let reason) {
-                report.problems.append(.init(kind: .corruptObject, key: key, path: path, detail: reason))
+            switch try objects.examine(key) {
+            case .sound(let kids): children[key] = kids
+            case .damaged(let problem):
+                report.problems.append(problem)
                 bad.insert(key)
-            } catch let error as FlecheError where error.isMiss {
-                report.checkedObjects -= 1  // removed meanwhile
+            case .absent: report.checkedObjects -= 1  // removed meanwhile
             }
         }
         // Objects whose children are missing or bad, transitively.
-        var changed = true
-        while changed {
-            changed = false
-            for (key, kids) in children where !bad.contains(key) {
-                if let missing = kids.first(where: { !present.contains($0) || bad.contains($0) }) {
-                    report.problems.append(.init(
-                        kind: .missingChild, key: key, path: objects.path(of: key),
-                        detail: "child \(missing.hex) is \(present.contains(missing) ? "corrupt" : "missing")"))
-                    bad.insert(key)
-                    changed = true
-                }
-            }
+        spreadDamage(children: children, isPresent: present.contains, damaged: &bad) { key, child, exists in
+            report.problems.append(.init(
+                kind: .missingChild, key: key, path: objects.path(of: key),
+                detail: "child \(child.hex) is \(exists ? "corrupt" : "missing")"))
         }
 
         // Manifests.

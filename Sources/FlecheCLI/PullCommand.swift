@@ -1,0 +1,41 @@
+import ArgumentParser
+import Fleche
+
+struct PullCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Bring calls with their values from another store, with rsync.",
+        discussion: """
+            SOURCE is a store directory, HOST:PATH (rsync over ssh), rsync://HOST/MODULE/PATH \
+            (an rsync daemon) or the name of a cache in fleche.toml. Only what this store lacks \
+            arrives, into tmp/ first; each object's header and children are checked (with \
+            --verify each is also re-hashed against its name) and anything damaged is refused, \
+            with the calls that need it, before the rest is moved in: values first, then \
+            manifests. Calls this store already has are kept. A store that does not exist yet \
+            is created with the source's settings.
+            """)
+
+    @Argument(help: "The store to pull from.", completion: .directory)
+    var source: String
+
+    @OptionGroup var filter: CallFilterOptions
+
+    @Flag(name: .long, help: "Re-hash every object that arrives against its name before moving anything in.")
+    var verify = false
+
+    @Flag(name: .long, help: "Show what would arrive; change nothing here.")
+    var dryRun = false
+
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let root = try options.location.storeRoot()
+        var pull = StorePull(into: root, from: try StoreAddress.resolve(source), template: filter.isEmpty ? nil : filter.template, verify: verify, dryRun: dryRun)
+        if TerminalProgress.wanted(json: options.json) {
+            let display = TerminalProgress(minimumTotal: 1)
+            pull.progress = { display.show($0, $1, $2) }
+        }
+        let report = try pull.run()
+        printSharingReport(report, sent: false, address: pull.source, json: options.json)
+    }
+}

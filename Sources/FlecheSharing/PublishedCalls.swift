@@ -1,0 +1,70 @@
+import FlecheStore
+import FlecheValue
+
+/// The calls a push publishes and the objects they reach (children included), read from
+/// the local store; calls whose values are missing or unreadable are set aside.
+struct PublishedCalls {
+    /// The calls to publish.
+    private(set) var calls: [Digest] = []
+    /// Every object those calls reach.
+    private(set) var objects = Set<Digest>()
+    /// Calls left out: a value they need is missing or unreadable here.
+    private(set) var incomplete: [Digest] = []
+    private var roots: [Digest: [Digest]] = [:]
+    private let store: FileStore
+
+    init(store: FileStore, template: CallTemplate?) throws {
+        self.store = store
+        let matcher = try template?.matcher(using: store.format.algorithm)
+        for (key, record) in try store.calls.records() where matcher?.matches(record) ?? true {
+            roots[key] = (record.arguments.map(\.value) + [record.result].compactMap { $0 })
+                .filter { $0.inline == nil }.map(\.digest)
+        }
+        let (reached, unreadable) = try store.objects.reach(from: roots.values.joined())
+        if unreadable.isEmpty {
+            calls = Array(roots.keys)
+            objects = reached
+            return
+        }
+        // Some value is missing: find the calls that need it, one by one.
+        for (key, callRoots) in roots {
+            let own = try store.objects.reach(from: callRoots)
+            if own.unreadable.isEmpty {
+                calls.append(key)
+                objects.formUnion(own.reached)
+            } else {
+                incomplete.append(key)
+            }
+        }
+    }
+
+    /// The objects `keys` (calls of this selection) reach.
+    func objects(reachedBy keys: [Digest]) throws -> Set<Digest> {
+        try store.objects.reach(from: keys.flatMap { roots[$0] ?? [] }).reached
+    }
+}
+
+/// The rule for which stores can exchange files.
+enum Compatibility {
+    /// Both sides must use the same format version and digest algorithm (object names and
+    /// call keys are digests); compression, inlining and destructuring may differ, since
+    /// every reader reads every choice of them.
+    static func check(local: FileStore, remote formatBytes: [UInt8], address: StoreAddress) throws {
+        let remote: StoreFormat
+        do {
+            remote = try StoreFormat(fileBytes: formatBytes, path: address.description)
+        } catch let error as FlecheError {
+            throw SharingError.incompatible(local: local.root, remote: address.description, reason: "its FORMAT: \(error)")
+        }
+        guard remote.version == local.format.version else {
+            throw SharingError.incompatible(
+                local: local.root, remote: address.description,
+                reason: "format version \(remote.version) there, \(local.format.version) here")
+        }
+        guard remote.algorithm == local.format.algorithm else {
+            throw SharingError.incompatible(
+                local: local.root, remote: address.description,
+                reason: "digest \(remote.algorithm.rawValue) there, \(local.format.algorithm.rawValue) here")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import FlecheSystem
+import FlecheValue
+
+/// A folder of a store's `tmp/` that receives files from another store before they are
+/// checked and moved in (`fleche pull`), laid out like a store (`FORMAT`, `objects/`,
+/// `calls/`). `fleche push` reads its destination's `FORMAT` into one too.
+///
+/// The folder is `tmp/incoming-<pid>-<random>-<serial>/`; its process holds `flock` on the
+/// folder's `lock` file while it works, so gc removes only folders whose process is gone
+/// (a killed pull leaves one behind), and nothing in it is visible to the store's readers
+/// until ``moveIn(objects:calls:into:)`` links it into place.
+package final class IncomingFolder: Sendable {
+    /// The folder.
+    package let path: String
+    private let lock: FileLock
+
+    /// The name prefix of incoming folders in `tmp/`.
+    package static let namePrefix = "incoming-"
+
+    /// Makes a new incoming folder in the `tmp/` of the store at `storeRoot` (the store
+    /// itself need not exist yet).
+    package convenience init(storeRoot: String) throws {
+        try self.init(temporaryIn: StoreLayout(root: FileStore.absolute(storeRoot)).tmpDirectory)
+    }
+
+    /// Makes a new incoming folder in `directory` (a store's `tmp/`, or the system's
+    /// temporary folder for a dry run into a store that does not exist).
+    package init(temporaryIn directory: String) throws {
+        let unique = StoreLayout(root: "/").temporaryPath().split(separator: "/").last!
+        let path = FileStore.absolute(directory) + "/" + Self.namePrefix + unique
+        self.path = path
+        lock = try fenced {
+            try FileSystem.makeDirectories(path)
+            let lock = try FileLock(path: path + "/lock")
+            try lock.lockExclusive()
+            return lock
+        }
+    }
+
+    /// The bytes of a file in the folder, or `nil` if it did not arrive.
+    package func read(_ relativePath: String) throws -> [UInt8]? {
+        try fenced { try FileSystem.readFile(path + "/" + relativePath) }
+    }
+
+    /// Writes `lines` to a new file list in the folder (for `rsync --files-from`) and
+    /// returns its path.
+    package func writeList(_ lines: [String]) throws -> String {
+        let target = path + "/list-" + String(StoreLayout(root: "/").temporaryPath().split(separator: "-").last!)
+        let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
+        try fenced { try bytes.withUnsafeBytes { try FileSystem.writeNewFile(target, parts: [$0], durable: false) } }
+        return target
+    }
+
+    /// The folder as a store: the `FORMAT` that arrived in it, the objects and manifests.
+    package func openStore() throws -> FileStore { try FileStore(root: path, create: false) }
+
+    /// Moves `objects`, then `calls`, from this folder into `store`, under the store's
+    /// shared gc lock (as a writer): an object the store has is dropped, and a manifest the
+    /// store has is kept (the arriving one is dropped). Files are linked into place, so a
+    /// reader sees each whole or not at all, and every manifest finds its values in place.
+    /// - Returns: the calls moved in (not those the store already had).
+    package func moveIn(objects: [Digest], calls: [Digest], into store: FileStore) throws -> [Digest] {
+        let incoming = try openStore()
+        var added: [Digest] = []
+        try store.withWriteLock {
+            for key in objects {
+                _ = try Self.link(incoming.objects.path(of: key), to: store.objects.path(of: key))
+            }
+            for key in calls where try Self.link(incoming.calls.path(of: key), to: store.calls.path(of: key)) {
+                added.append(key)
+            }
+        }
+        return added
+    }
+
+    /// Links `source` at `target` unless `target` exists, making its shard folder if needed.
+    private static func link(_ source: String, to target: String) throws -> Bool {
+        try fenced {
+            do {
+                return try FileSystem.linkIfAbsent(source, to: target)
+            } catch let error as SystemCallError where error.errno == .noSuchFileOrDirectory && FileSystem.exists(source) {
+                try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
+                return try FileSystem.linkIfAbsent(source, to: target)
+            }
+        }
+    }
+
+    /// Removes the folder and everything left in it.
+    package func remove() throws {
+        try fenced { try FileSystem.removeTree(path) }
+        lock.unlock()
+    }
+
+    /// Removes the incoming folder `path` if its process is gone (no one holds its lock) and
+    /// it is older than `cutoff` when it has no lock file yet; returns whether it did.
+    package static func removeIfAbandoned(_ path: String, cutoff: Double) throws -> Bool {
+        let lockPath = path + "/lock"
+        if FileSystem.exists(lockPath) {
+            let lock = try fenced { try FileLock(path: lockPath) }
+            guard try fenced({ try lock.lockExclusiveIfFree() }) else { return false }
+        } else {
+            guard let info = FileSystem.status(path), max(info.modified, info.changed) <= cutoff else { return false }
+        }
+        try fenced { try FileSystem.removeTree(path) }
+        return true
+    }
+}

@@ -1,0 +1,68 @@
+import FlecheValue
+
+/// What reading one object back found: the check `fleche verify` makes of every object and
+/// `fleche pull --verify` of every object that arrived.
+package enum ObjectExamination: Sendable {
+    /// The payload decodes, digests to the object's name, and its child references are the
+    /// header's child list.
+    case sound(children: [Digest])
+    /// The object is damaged: the problem says how.
+    case damaged(StoreProblem)
+    /// The object is not there (removed meanwhile).
+    case absent
+}
+
+extension FileObjectStorage {
+    /// Reads object `key` back, re-digests its payload (child references digest as the
+    /// child) and compares the references it makes with its header's child list.
+    /// - Throws: `FlecheError.io` when the object cannot be read (not when it is damaged).
+    package func examine(_ key: Digest) throws -> ObjectExamination {
+        let path = path(of: key)
+        do {
+            var referenced: [Digest] = []
+            let value = try decode(key) { child in
+                referenced.append(child)
+                return .digest(child)
+            }
+            let children = try header(key)?.children ?? []
+            if Set(referenced) != Set(children) {
+                return .damaged(.init(kind: .corruptObject, key: key, path: path, detail: "header children differ from payload references"))
+            }
+            let digest = value.digest(using: algorithm)
+            if digest != key {
+                return .damaged(.init(kind: .digestMismatch, key: key, path: path, detail: "payload digests to \(digest.hex)"))
+            }
+            return .sound(children: children)
+        } catch FlecheError.corruptObject(_, _, let reason) {
+            return .damaged(.init(kind: .corruptObject, key: key, path: path, detail: reason))
+        } catch let error as FlecheError where error.isMiss {
+            return .absent
+        }
+    }
+}
+
+/// Spreads damage up an object graph: every object with a child that is missing or damaged
+/// is damaged too, transitively.
+///
+/// - Parameters:
+///   - children: each examined object's children.
+///   - isPresent: whether an object exists (examined or not).
+///   - damaged: the damaged objects; grows with the objects found to depend on them.
+///   - found: called once per newly damaged object with (object, its bad child, whether the
+///     child exists).
+package func spreadDamage(
+    children: [Digest: [Digest]], isPresent: (Digest) -> Bool, damaged: inout Set<Digest>,
+    found: (Digest, Digest, Bool) -> Void
+) {
+    var changed = true
+    while changed {
+        changed = false
+        for (key, kids) in children where !damaged.contains(key) {
+            if let bad = kids.first(where: { !isPresent($0) || damaged.contains($0) }) {
+                found(key, bad, isPresent(bad))
+                damaged.insert(key)
+                changed = true
+            }
+        }
+    }
+}

@@ -51,7 +51,7 @@ test-layers: deps
 
 # The DocC catalog and every module's reference, in .build-docs/; fails on any documentation
 # warning (a broken symbol link, an undocumented parameter) and on an undocumented public symbol.
-DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheConfig --target Fleche
+DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheSharing --target FlecheConfig --target Fleche
 docs: deps
 	FLECHE_DOCS=1 $(SWIFT) package --scratch-path .build-docs generate-documentation $(DOCS_TARGETS) --warnings-as-errors
 	python3 scripts/check-doc-coverage.py .build-docs/$$(uname -m)-unknown-linux-gnu/extracted-symbols

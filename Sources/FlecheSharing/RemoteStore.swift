@@ -19,8 +19,7 @@ struct RemoteStore {
     func list(algorithm: DigestAlgorithm) throws -> RemoteListing {
         var listing = RemoteListing(hexLength: algorithm.hexLength)
         let outcome = try rsync.run(
-            ["--list-only", "--recursive", "--no-human-readable", "--protect-args", "--timeout=\(rsync.ioTimeout)",
-             "--include=/objects/***", "--include=/calls/***", "--exclude=*", address.rsyncRoot]
+            rsync.commonOptions + ["--list-only", "--recursive", "--no-human-readable", "--include=/objects/***", "--include=/calls/***", "--exclude=*", address.rsyncRoot]
         ) { listing.add(line: $0) }
         try check(outcome, doing: "list")
         return listing
@@ -29,8 +28,9 @@ struct RemoteStore {
     /// Copies the store's `FORMAT` into `folder`; returns its bytes, or `nil` when the
     /// address has no `FORMAT` (not a store, or not there at all).
     func fetchFormat(into folder: IncomingFolder) throws -> [UInt8]? {
-        let list = try folder.writeList(["FORMAT"])
-        let outcome = try rsync.run(rsync.commonOptions + ["--files-from=\(list)", address.rsyncRoot, folder.path + "/"])
+        let (source, entries) = address.fetchArguments(["FORMAT"])
+        let list = try folder.writeList(entries)
+        let outcome = try rsync.run(rsync.commonOptions + ["--files-from=\(list)", source, folder.path + "/"])
         if outcome.missingSource { return nil }
         try check(outcome, doing: "read FORMAT")
         return try folder.read("FORMAT")
@@ -39,7 +39,8 @@ struct RemoteStore {
     /// Copies the files at `paths` (relative to the store) into `folder`.
     func fetch(_ paths: [String], into folder: IncomingFolder, progress: (Int) -> Void) throws -> Tally {
         guard !paths.isEmpty else { return Tally() }
-        return try transfer(paths, listedIn: folder, from: address.rsyncRoot, to: folder.path + "/", extra: [], progress: progress)
+        let (source, entries) = address.fetchArguments(paths)
+        return try transfer(entries, listedIn: folder, from: source, to: folder.path + "/", extra: [], progress: progress)
     }
 
     /// Copies the files at `paths` from the local store at `root` to this store, each only

@@ -10,6 +10,9 @@ public struct Rsync: Sendable {
     public var executable: String
     /// Seconds without data before rsync gives up (`--timeout`); 0 waits for ever.
     public var ioTimeout: Int
+    /// The command that reaches `host:path` addresses (`--rsh`, e.g. `ssh -p 2222 -i key`);
+    /// `nil` leaves it to rsync (`$RSYNC_RSH`, else `ssh`).
+    public var remoteShell: String?
 
     /// The rsync named by the environment (`FLECHE_RSYNC`, else `rsync` on `PATH`).
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, ioTimeout: Int = 120) {
@@ -22,11 +25,11 @@ public struct Rsync: Sendable {
         var status: Int32
         /// The last lines of its standard error (at most 20).
         var errorLines: [String]
-        /// The line that says what went wrong: rsync's closing "rsync error: … (code N)"
-        /// only repeats the status, so the last line before it (the daemon's "@ERROR: …",
+        /// The line that says what went wrong: rsync's closing "rsync error: … (code N)" or
+        /// "rsync warning: …" only repeats the status, so the last line before it (the daemon's "@ERROR: …",
         /// ssh's message, "rsync: … failed: …").
         var lastError: String {
-            errorLines.last(where: { !$0.hasPrefix("rsync error:") }) ?? errorLines.last ?? "no message"
+            errorLines.last(where: { !$0.hasPrefix("rsync error:") && !$0.hasPrefix("rsync warning:") }) ?? errorLines.last ?? "no message"
         }
         /// Whether a source file or directory was missing ("No such file or directory").
         var missingSource: Bool {
@@ -37,7 +40,7 @@ public struct Rsync: Sendable {
     /// The options every transfer passes: times kept (the age gc reads), an I/O timeout,
     /// arguments passed to the remote side as they are.
     var commonOptions: [String] {
-        ["--times", "--protect-args", "--timeout=\(ioTimeout)"]
+        ["--times", "--protect-args", "--timeout=\(ioTimeout)"] + (remoteShell.map { ["--rsh=\($0)"] } ?? [])
     }
 
     /// Runs rsync with `arguments` (file lists go in files, `--files-from=FILE`: a child

@@ -11,6 +11,7 @@ public enum SharingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `rsync` failed: its exit status and the last line it wrote on stderr.
     case rsyncFailed(address: String, status: Int32, message: String)
 
+    /// The message `fleche` prints: what went wrong and what to do.
     public var description: String {
         switch self {
         case .badAddress(let address, let reason):

@@ -67,6 +67,20 @@ public enum StoreAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The source argument and file-list entries that fetch `paths` (relative to the store)
+    /// from it. A daemon is asked from its module's root with each path as
+    /// `inner/path/./relative`: rsync 3.5 loses a file list's files when the source is a
+    /// folder inside a module ("file has vanished"), and `/./` keeps only what follows it on
+    /// the receiving side.
+    func fetchArguments(_ paths: [String]) -> (source: String, list: [String]) {
+        guard case .daemon(let url) = self else { return (rsyncRoot, paths) }
+        let parts = url.dropFirst("rsync://".count).split(separator: "/")
+        let moduleRoot = "rsync://" + parts.prefix(2).joined(separator: "/") + "/"
+        let inner = parts.dropFirst(2).joined(separator: "/")
+        guard !inner.isEmpty else { return (moduleRoot, paths) }
+        return (moduleRoot, paths.map { "\(inner)/./\($0)" })
+    }
+
     /// The address as a user writes it.
     public var description: String {
         switch self {

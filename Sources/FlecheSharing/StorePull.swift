@@ -8,7 +8,7 @@ import Foundation
 /// 1. the source's `FORMAT` is read (a local store that does not exist yet is created with
 ///    its settings) and must have the same format version and digest algorithm;
 /// 2. the source is listed; the manifests this store lacks are copied into an incoming
-///    folder of its `tmp/` (``IncomingFolder``), and with a `template` only those it
+///    folder of its `tmp/` (`IncomingFolder`), and with a `template` only those it
 ///    matches are kept;
 /// 3. the objects they need and this store lacks are copied in too: without a template
 ///    every object the source has that this store lacks; with one, the values the kept

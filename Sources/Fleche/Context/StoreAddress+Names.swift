@@ -4,7 +4,7 @@ extension StoreAddress {
     /// The address a user wrote for `fleche push`/`pull`: `rsync://host/module/path` or
     /// `host::module/path` (an rsync daemon), `host:path` (ssh), a store directory, or the
     /// name of a cache in `fleche.toml` (the directory of its one file store).
-    /// - Throws: ``SharingError/badAddress(_:reason:)`` for an address rsync would not
+    /// - Throws: `SharingError.badAddress` for an address rsync would not
     ///   understand; `FlecheError.invalidArguments` for a named cache with no single file
     ///   store behind it.
     public static func resolve(_ text: String) throws -> StoreAddress {

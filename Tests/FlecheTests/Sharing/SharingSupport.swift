@@ -10,7 +10,7 @@ struct SharedStoreFixture {
     let root: String
     let store: FileStore
 
-    init(root: String, algorithm: DigestAlgorithm = .sha256) throws {
+    init(root: String, algorithm: DigestAlgorithm? = nil) throws {
         self.root = root
         store = try FileStore(root: root, algorithm: algorithm)
     }

@@ -39,3 +39,18 @@ struct StoreAddressTests {
         }
     }
 }
+
+@Suite("rsync arguments for fetching from each form")
+struct FetchArgumentTests {
+    @Test("a daemon is asked from its module's root with /./ before the store's own paths")
+    func daemonFetch() throws {
+        let address = try StoreAddress(parsing: "rsync://h:8873/fleche/team/store")
+        let (source, list) = address.fetchArguments(["FORMAT", "objects/ab/cd"])
+        #expect(source == "rsync://h:8873/fleche/")
+        #expect(list == ["team/store/./FORMAT", "team/store/./objects/ab/cd"])
+        let top = try StoreAddress(parsing: "rsync://h/fleche")
+        #expect(top.fetchArguments(["FORMAT"]).source == "rsync://h/fleche/" && top.fetchArguments(["FORMAT"]).list == ["FORMAT"])
+        let ssh = try StoreAddress(parsing: "h:store")
+        #expect(ssh.fetchArguments(["FORMAT"]) == ("h:store/", ["FORMAT"]))
+    }
+}

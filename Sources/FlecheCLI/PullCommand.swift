@@ -28,6 +28,15 @@ struct PullCommand: ParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
+    /// An address rsync would not understand is a usage error (exit 64).
+    func validate() throws {
+        do {
+            _ = try StoreAddress(parsing: source)
+        } catch let error as SharingError {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() throws {
         let root = try options.location.storeRoot()
         var pull = StorePull(into: root, from: try StoreAddress.resolve(source), template: filter.isEmpty ? nil : filter.template, verify: verify, dryRun: dryRun)

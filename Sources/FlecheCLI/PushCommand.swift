@@ -24,6 +24,15 @@ struct PushCommand: ParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
+    /// An address rsync would not understand is a usage error (exit 64).
+    func validate() throws {
+        do {
+            _ = try StoreAddress(parsing: destination)
+        } catch let error as SharingError {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() throws {
         let store = try options.openStore()
         var push = StorePush(store: store, to: try StoreAddress.resolve(destination), template: filter.isEmpty ? nil : filter.template, dryRun: dryRun)

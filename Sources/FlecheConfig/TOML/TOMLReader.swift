@@ -7,10 +7,11 @@ import FlecheValue
 /// Fleche reads `fleche.toml` with it rather than a C++ library: the `toml` fuzz target made
 /// toml++ 3 (through TOMLKit) abort the process on texts such as `pool = [ }`, and a
 /// configuration file is input that must get a clear error, never a crash. Every loop
-/// advances through the text, and arrays and inline tables nest at most
-/// ``maximumNesting`` deep, so no input hangs the reader or overflows its stack.
+/// advances through the text, and tables (a header's or a dotted key's parts count, one
+/// level each), arrays and inline tables nest at most ``maximumNesting`` deep, so no input
+/// hangs the reader or overflows its stack.
 struct TOMLReader {
-    /// How deep arrays and inline tables may nest in one value.
+    /// How deep tables, arrays and inline tables may nest in a document.
     static let maximumNesting = 100
 
     /// Parses `text`; the first thing that is not TOML is a ``TOMLSyntaxError``.
@@ -30,6 +31,7 @@ struct TOMLReader {
     private mutating func document() throws(TOMLSyntaxError) -> TOMLTable {
         let root = TOMLTable(origin: .header)
         var current = root
+        var currentDepth = 0
         while true {
             try skipWhitespaceAndComments()
             guard let byte = peek() else { return root }
@@ -39,29 +41,38 @@ struct TOMLReader {
                 index += isArray ? 2 : 1
                 skipBlanks()
                 let path = try key()
+                guard path.count <= Self.maximumNesting else { throw tooDeep(at: start) }
                 skipBlanks()
                 try expect(isArray ? "]]" : "]", "a table header ends with \(isArray ? "]]" : "]")")
+                currentDepth = path.count
                 current = try rule(at: start) { () throws(TOMLRuleError) in
                     var table = root
                     for part in path.dropLast() { table = try table.parentForHeader(part) }
                     return isArray ? try table.appendTable(path.last!) : try table.defineTable(path.last!)
                 }
             } else {
-                try keyValue(into: current)
+                try keyValue(into: current, depth: currentDepth)
             }
             try endOfLine()
         }
     }
 
-    /// `key = value` (the key may be dotted) into `table`.
-    private mutating func keyValue(into table: TOMLTable) throws(TOMLSyntaxError) {
+    /// `key = value` (the key may be dotted) into `table`, which is `depth` tables deep.
+    private mutating func keyValue(into table: TOMLTable, depth: Int) throws(TOMLSyntaxError) {
         let start = index
         let path = try key()
+        // `a.b.c = v` puts `v` in the table `a.b`, two levels below this one.
+        guard depth + path.count - 1 <= Self.maximumNesting else { throw tooDeep(at: start) }
         skipBlanks()
         try expect("=", "a key is followed by '='")
         skipBlanks()
-        let value = try value(depth: 0)
+        let value = try value(depth: depth + path.count - 1)
         try rule(at: start) { () throws(TOMLRuleError) in try table.define(dottedKey: path, value) }
+    }
+
+    /// The error for tables, arrays and inline tables nested too deep.
+    func tooDeep(at position: Int) -> TOMLSyntaxError {
+        error("tables, arrays and inline tables nest more than \(Self.maximumNesting) deep", at: position)
     }
 
     /// A key: bare, quoted or literal parts joined by dots (blanks allowed around the dots).

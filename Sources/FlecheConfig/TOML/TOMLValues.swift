@@ -13,7 +13,7 @@ extension TOMLReader {
         case UInt8(ascii: "'")?:
             return .string(peek(1) == UInt8(ascii: "'") && peek(2) == UInt8(ascii: "'") ? try multiLineString(quote: UInt8(ascii: "'")) : try literalString())
         case UInt8(ascii: "[")?, UInt8(ascii: "{")?:
-            guard depth < Self.maximumNesting else { throw error("arrays and inline tables nest more than \(Self.maximumNesting) deep") }
+            guard depth < Self.maximumNesting else { throw tooDeep(at: index) }
             return peek() == UInt8(ascii: "[") ? try array(depth: depth) : try inlineTable(depth: depth)
         default:
             return try scalar()
@@ -50,10 +50,12 @@ extension TOMLReader {
             if peek() == UInt8(ascii: "}") { throw error("an inline table cannot end with a comma") }
             let start = index
             let path = try key()
+            // This table is one level below `depth`; `a.b = v` in it puts `v` one more down.
+            guard depth + path.count <= Self.maximumNesting else { throw tooDeep(at: start) }
             skipBlanks()
             try expect("=", "a key is followed by '='")
             skipBlanks()
-            let item = try value(depth: depth + 1)
+            let item = try value(depth: depth + path.count)
             try rule(at: start) { () throws(TOMLRuleError) in try table.define(dottedKey: path, item) }
             skipBlanks()
             switch peek() {

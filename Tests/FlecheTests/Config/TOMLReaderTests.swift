@@ -211,4 +211,21 @@ struct TOMLReaderTests {
             #expect(error.reason.contains("nest"), "\(error)")
         }
     }
+
+    @Test("a header's or a dotted key's parts nest tables too: up to the limit, deeper is an error, not a stack overflow")
+    func keyNestingLimit() throws {
+        let depth = TOMLReader.maximumNesting
+        func key(_ parts: Int) -> String { (0..<parts).map { "k\($0)" }.joined(separator: ".") }
+        _ = try read("[\(key(depth))]\nx = 1")
+        _ = try read("\(key(depth + 1)) = 1")  // 100 tables, the value in the last
+        _ = try read("[\(key(50))]\n\(key(51)) = 1")
+        _ = try read("a = {\(key(depth)) = 1}")
+        for text in [
+            "[\(key(depth + 1))]", "[[\(key(100_000))]]", "\(key(depth + 2)) = 1", "[\(key(50))]\n\(key(52)) = 1",
+            "a = {\(key(depth + 1)) = 1}", "a = " + String(repeating: "{b.c = ", count: 60) + "1" + String(repeating: "}", count: 60),
+        ] {
+            let error = try #require(throws: TOMLSyntaxError.self) { try read(text) }
+            #expect(error.reason.contains("nest"), "\(error)")
+        }
+    }
 }

@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin deps build bench clean
+.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin deps build bench bench-push clean
 
 deps:
 	@bash .ci/install-deps
@@ -70,6 +70,13 @@ bench: deps
 	@.build-bench/venv/bin/python -c "import fleche" 2>/dev/null || .build-bench/venv/bin/pip install -q "fleche==0.22.2"
 	python3 Benchmarks/compare.py --fleche $$($(SWIFT) build -c release --show-bin-path)/FlecheBenchmarks \
 		--python .build-bench/venv/bin/python --n $(BENCH_N) --reps $(BENCH_REPS)
+
+# `fleche push` of BENCH_PUSH_N calls against plain `rsync -a` of the same tree, on tmpfs.
+BENCH_PUSH_N ?= 10000
+bench-push: deps
+	$(SWIFT) build -c release --product fleche
+	$(SWIFT) build -c release --product FlecheTestWorker
+	python3 Benchmarks/push_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --n $(BENCH_PUSH_N) --reps $(BENCH_REPS)
 
 clean:
 	rm -rf .build .build-docs .build-fuzz .build-tsan .build-asan

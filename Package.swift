@@ -44,7 +44,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .target(name: "FlecheStore", dependencies: ["FlecheValue", "FlecheSystem", "CDeflate"]),
+        .target(
+            name: "FlecheStore",
+            dependencies: ["FlecheValue", "FlecheSystem", "CDeflate", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FlecheCache", dependencies: ["FlecheStore"]),
         .target(name: "FlecheQuery", dependencies: ["FlecheCache"]),
         .target(

@@ -31,6 +31,9 @@ struct GCCommand: ParsableCommand {
             printJSON(report.json)
             return
         }
+        if report.incompleteArrivals > 0 {
+            print("\(report.incompleteArrivals) recent calls are still arriving (values missing): nothing was removed; run gc again when the copy is done")
+        }
         if dryRun {
             report.removed.forEach { print("would remove \($0.hex)") }
             print("would remove \(report.removed.count) of \(report.totalObjects) objects, freeing \(byteCount(report.freedBytes)) (\(report.keptYoung) unreachable but younger than the grace period)")

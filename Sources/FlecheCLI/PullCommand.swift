@@ -40,6 +40,8 @@ struct PullCommand: ParsableCommand {
     func run() throws {
         let root = try options.location.storeRoot()
         var pull = StorePull(into: root, from: try StoreAddress.resolve(source), template: filter.isEmpty ? nil : filter.template, verify: verify, dryRun: dryRun)
+        // An existing store of fleche.toml brings its own secret keys.
+        if FileStore.exists(at: root) { pull.signingKeys = try options.openStore().calls.signingKeys }
         if TerminalProgress.wanted(json: options.json) {
             let display = TerminalProgress(minimumTotal: 1)
             pull.progress = { display.show($0, $1, $2) }

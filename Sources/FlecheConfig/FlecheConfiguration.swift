@@ -159,7 +159,7 @@ public final class FlecheConfiguration: Sendable {
 
     private static let knownKeys: Set<String> = [
         "template", "root", "digest", "remaining_depth", "values", "calls", "pool", "cache", "type",
-        "max_size", "eviction", "read_only",
+        "max_size", "eviction", "read_only", "secret_key",
     ]
 
     private func build(_ spec: JSON, name: String, in file: ConfigurationFile, visiting: Set<String>) throws -> any BaseCache {
@@ -270,6 +270,19 @@ public final class FlecheConfiguration: Sendable {
             }
             depth = Int(value)
         }
-        return try FileStore(root: path, algorithm: algorithm, destructureDepth: depth)
+        // `secret_key`: hex, a list of hex keys, or hex keys joined by ':' (the first signs);
+        // without it, `$FLECHE_SECRET_KEY`.
+        var keys: SigningKeys?
+        switch spec["secret_key"] {
+        case nil: break
+        case .string(let text)?:
+            keys = try SigningKeys(hex: text, source: file.path)
+        case .array(let items)?:
+            let texts = items.compactMap(\.stringValue)
+            guard texts.count == items.count, !texts.isEmpty else { throw fail("secret_key is hex text or a list of hex texts") }
+            keys = try SigningKeys(hex: texts, source: file.path)
+        default: throw fail("secret_key is hex text or a list of hex texts")
+        }
+        return try FileStore(root: path, algorithm: algorithm, destructureDepth: depth, signingKeys: keys)
     }
 }

@@ -38,8 +38,10 @@ extension BaseCache {
         from source: StoreAddress, matching template: CallTemplate? = nil, verify: Bool = false, dryRun: Bool = false,
         rsync: Rsync = Rsync()
     ) throws -> SharingReport {
-        var pull = StorePull(into: try sharedStore().root, from: source, template: template, verify: verify, dryRun: dryRun)
+        let store = try sharedStore()
+        var pull = StorePull(into: store.root, from: source, template: template, verify: verify, dryRun: dryRun)
         pull.rsync = rsync
+        pull.signingKeys = store.calls.signingKeys
         return try pull.run()
     }
 

@@ -31,6 +31,10 @@ public struct StorePull: Sendable {
     public var verify = false
     /// Report what would arrive without changing the local store.
     public var dryRun = false
+    /// The keys the local store signs and checks manifests with (`nil`: those of
+    /// `$FLECHE_SECRET_KEY`); with keys, a manifest that arrives unsigned or signed by
+    /// another key is refused.
+    public var signingKeys: SigningKeys?
     /// Called as files arrive, for a progress display.
     public var progress: SharingProgress?
     /// The rsync program and its options.
@@ -60,8 +64,9 @@ public struct StorePull: Sendable {
 
         // 1. The source's FORMAT, and the local store.
         guard let formatBytes = try remote.fetchFormat(into: folder) else { throw SharingError.notAStore(source.description) }
-        let incoming = try folder.openStore()
-        let store = try lookOnly ? incoming : openLocalStore(formatBytes: formatBytes)
+        let opened = try lookOnly ? nil : openLocalStore(formatBytes: formatBytes)
+        let incoming = try folder.openStore(signingKeys: opened?.calls.signingKeys ?? signingKeys)
+        let store = opened ?? incoming
         try Compatibility.check(local: store, remote: formatBytes, address: source)
 
         // 2. Manifests this store lacks.
@@ -95,6 +100,8 @@ public struct StorePull: Sendable {
                 let record = try incoming.calls.load(key)
                 guard matcher?.matches(record) ?? true else { continue }
                 records[key] = record
+            } catch FlecheError.untrustedManifest(_, _, let reason) {
+                report.refused.append(StoreProblem(kind: .untrustedManifest, key: key, path: path, detail: reason))
             } catch let error as FlecheError {
                 report.refused.append(StoreProblem(kind: .corruptManifest, key: key, path: path, detail: "\(error)"))
             }
@@ -154,7 +161,7 @@ public struct StorePull: Sendable {
         }
         return try FileStore(
             root: root, create: true, algorithm: FileStore.exists(at: root) ? nil : format.algorithm, compressionLevel: format.compressionLevel,
-            inlineLimit: format.inlineLimit, destructureDepth: format.destructureDepth)
+            inlineLimit: format.inlineLimit, destructureDepth: format.destructureDepth, signingKeys: signingKeys)
     }
 
     /// The objects a record names (its values that are not inline).

@@ -33,11 +33,15 @@ public enum FlecheError: Error, Sendable, Equatable {
     case invalidArguments(String)
     /// A `fleche.toml` that does not parse, or names an unknown cache, template or setting.
     case invalidConfiguration(path: String, reason: String)
+    /// A call manifest that a store with secret keys does not trust: unsigned, signed by a
+    /// key it does not have, or changed since it was signed. A miss (the call runs again and
+    /// its new manifest is signed).
+    case untrustedManifest(key: Digest, path: String, reason: String)
 
     /// Whether this error means "not stored here" (a miss), as opposed to a failure.
     public var isMiss: Bool {
         switch self {
-        case .notFound, .prefixTooShort: true
+        case .notFound, .prefixTooShort, .untrustedManifest: true
         default: false
         }
     }
@@ -71,6 +75,8 @@ extension FlecheError: CustomStringConvertible {
             "invalid arguments: \(reason)"
         case .invalidConfiguration(let path, let reason):
             "configuration \(path): \(reason)"
+        case .untrustedManifest(let key, let path, let reason):
+            "call manifest \(key.hex) at \(path) is not trusted (\(reason)); it is a miss until the call is stored again with this store's keys"
         }
     }
 }

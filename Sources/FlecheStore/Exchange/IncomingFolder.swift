@@ -51,8 +51,11 @@ package final class IncomingFolder: Sendable {
         return target
     }
 
-    /// The folder as a store: the `FORMAT` that arrived in it, the objects and manifests.
-    package func openStore() throws -> FileStore { try FileStore(root: path, create: false) }
+    /// The folder as a store: the `FORMAT` that arrived in it, the objects and manifests,
+    /// whose signatures `signingKeys` check (`nil`: `$FLECHE_SECRET_KEY`'s).
+    package func openStore(signingKeys: SigningKeys? = nil) throws -> FileStore {
+        try FileStore(root: path, create: false, signingKeys: signingKeys)
+    }
 
     /// Moves `objects`, then `calls`, from this folder into `store`, under the store's
     /// shared gc lock (as a writer): an object the store has is dropped, and a manifest the
@@ -60,7 +63,7 @@ package final class IncomingFolder: Sendable {
     /// reader sees each whole or not at all, and every manifest finds its values in place.
     /// - Returns: the calls moved in (not those the store already had).
     package func moveIn(objects: [Digest], calls: [Digest], into store: FileStore) throws -> [Digest] {
-        let incoming = try openStore()
+        let incoming = try openStore(signingKeys: .none)
         var added: [Digest] = []
         try store.withWriteLock {
             for key in objects {

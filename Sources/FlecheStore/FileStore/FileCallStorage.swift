@@ -7,14 +7,18 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     public let algorithm: DigestAlgorithm
     let layout: StoreLayout
     let durable: Bool
+    /// The keys that sign manifests written here and must have signed manifests read here
+    /// (``SigningKeys/none``: neither).
+    public let signingKeys: SigningKeys
     /// `calls/`, held open so that a manifest read walks two path components, not the
     /// whole store path (the kernel's path walk was a sixth of a hit, perf).
     private let directoryDescriptor: FileDescriptor?
 
-    init(layout: StoreLayout, algorithm: DigestAlgorithm, durable: Bool) {
+    init(layout: StoreLayout, algorithm: DigestAlgorithm, durable: Bool, signingKeys: SigningKeys) {
         self.layout = layout
         self.algorithm = algorithm
         self.durable = durable
+        self.signingKeys = signingKeys
         self.directoryDescriptor = FileSystem.openDirectory(layout.callsDirectory)
     }
 
@@ -28,7 +32,13 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// before it is called corrupt. A miss through the open `calls/` is checked by path too,
     /// in case the directory was replaced (a store deleted and created again while this
     /// process runs).
-    private func decodeManifest<T>(_ key: Digest, _ decode: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+    private func decodeManifest<T>(
+        _ key: Digest, checkingSignature: Bool = true, _ unchecked: (UnsafeRawBufferPointer) throws -> T
+    ) throws -> T? {
+        let decode = signingKeys.isEmpty || !checkingSignature ? unchecked : { bytes in
+            try self.checkSignature(bytes, key: key)
+            return try unchecked(bytes)
+        }
         func corrupt(_ invalid: CallManifest.Invalid) -> FlecheError {
             .corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
         }
@@ -60,15 +70,32 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         }
     }
 
+    /// Throws ``FlecheError/untrustedManifest(key:path:reason:)`` (a miss, with a warning
+    /// naming the key) unless one of this store's keys signed `bytes` as the manifest `key`.
+    private func checkSignature(_ bytes: UnsafeRawBufferPointer, key: Digest) throws {
+        let reason: String
+        switch ManifestSignature.check(bytes, key: key, keys: signingKeys) {
+        case .trusted: return
+        case .unsigned: reason = "it is not signed"
+        case .unknownKey(let identifier): reason = "it is signed by key \(identifier), which this store does not have"
+        case .mismatch(let identifier): reason = "its bytes or its name changed after key \(identifier) signed it"
+        }
+        log.warning("untrusted call manifest is a miss", metadata: ["key": "\(key.hex)", "reason": "\(reason)"])
+        throw FlecheError.untrustedManifest(key: key, path: path(of: key), reason: reason)
+    }
+
     /// The path of the manifest for `key`.
     public func path(of key: Digest) -> String { layout.callPath(key) }
 
     var directory: String { layout.callsDirectory }
 
     /// Writes the manifest with one atomic rename, replacing any earlier record of the key
-    /// (there is no window in which the key is missing).
+    /// (there is no window in which the key is missing), signed by the first of
+    /// ``signingKeys`` if there are any.
     public func save(_ record: CallRecord, key: Digest) throws {
-        try layout.writeAtomically(CallManifest.encode(record), to: path(of: key), durable: durable)
+        let bytes = CallManifest.encode(record)
+        let signed = signingKeys.isEmpty ? bytes : ManifestSignature.sign(bytes, key: key, keys: signingKeys)
+        try layout.writeAtomically(signed, to: path(of: key), durable: durable)
     }
 
     /// Reads only the result member of the manifest: what a memoized call needs on a hit.
@@ -94,9 +121,18 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         return out
     }
 
-    /// Loads `keys` in parallel, in order, each as a success or its error.
-    func loadAll(_ keys: [Digest]) -> [(Digest, Result<CallRecord, any Error>)] {
-        inParallel(keys) { key in Result { try load(key) } }
+    /// Loads `keys` in parallel, in order, each as a success or its error; without
+    /// `checkingSignatures`, manifests this store's keys did not sign load too (gc marks from
+    /// every manifest).
+    func loadAll(_ keys: [Digest], checkingSignatures: Bool = true) -> [(Digest, Result<CallRecord, any Error>)] {
+        inParallel(keys) { key in
+            Result {
+                guard let record = try decodeManifest(key, checkingSignature: checkingSignatures, { try CallManifest.decode($0) }) else {
+                    throw FlecheError.notFound(key: key.hex)
+                }
+                return record
+            }
+        }
     }
 
     /// How many readable records match `matcher`, reading only the manifest members it

@@ -32,11 +32,15 @@ public final class FileStore: Sendable {
     ///     ``StoreFormat/destructureDepth``; `nil` stores each value as one object).
     ///   - durable: `fsync` every file before its rename, so a power loss cannot leave an
     ///     empty file in place (a killed process never can); slower.
+    ///   - signingKeys: the keys that sign the manifests written and must have signed those
+    ///     read (``SigningKeys``); `nil` takes them from `$FLECHE_SECRET_KEY` (none if unset).
     /// - Throws: `FlecheError/unknownFormat(path:reason:)` for a directory that is not a
-    ///   store this build can open.
+    ///   store this build can open; `FlecheError/invalidConfiguration(path:reason:)` for a
+    ///   `$FLECHE_SECRET_KEY` that is not hex keys.
     public init(
         root: String, create: Bool = true, algorithm: DigestAlgorithm? = nil,
-        compressionLevel: Int = 1, inlineLimit: Int = 256, destructureDepth: Int? = 1, durable: Bool = false
+        compressionLevel: Int = 1, inlineLimit: Int = 256, destructureDepth: Int? = 1, durable: Bool = false,
+        signingKeys: SigningKeys? = nil
     ) throws {
         let root = Self.absolute(root)
         let layout = StoreLayout(root: root)
@@ -61,7 +65,8 @@ public final class FileStore: Sendable {
         self.layout = layout
         self.lock = StoreLock(path: layout.lockPath)
         self.objects = FileObjectStorage(layout: layout, format: format, durable: durable)
-        self.calls = FileCallStorage(layout: layout, algorithm: format.algorithm, durable: durable)
+        self.calls = FileCallStorage(
+            layout: layout, algorithm: format.algorithm, durable: durable, signingKeys: try signingKeys ?? SigningKeys.fromEnvironment())
     }
 
     /// The store used when none is named: `$FLECHE_STORE`, else `$XDG_CACHE_HOME/fleche`,

@@ -17,10 +17,12 @@ public struct GarbageCollectionReport: Sendable {
     /// Unreachable objects kept because they are younger than the grace period, or were
     /// touched by a writer while gc ran.
     public var keptYoung = 0
-    /// Stale files removed from `tmp/`.
+    /// Recent call manifests (changed within the last hour) whose values are not all in the
+    /// store: a copy still arriving, such as a `fleche push` between its manifests and its
+    /// last pass. While there are any, gc removes no object.
+    public var incompleteArrivals = 0
+    /// Stale files removed from `tmp/` (untouched for the grace period and at least an hour).
     public var removedTemporaryFiles = 0
-    /// Empty shard folders removed.
-    public var removedDirectories = 0
 
     /// An empty report of a run (`dryRun`: one that removes nothing).
     public init(dryRun: Bool) { self.dryRun = dryRun }
@@ -41,7 +43,9 @@ public struct GarbageCollectionReport: Sendable {
 /// 3. sweep each unreachable candidate by renaming it into `tmp/` first, then checking its
 ///    mtime again: a writer that re-saved the value in between refreshed it (or, after the
 ///    rename, found it absent and wrote it anew), so the object is put back instead of
-///    deleted.
+///    deleted; then read the manifests that arrived since the locked mark without taking the
+///    lock (rsync, `fleche push` from another machine) and put back every quarantined object
+///    they reach; only then delete.
 public struct GarbageCollector: Sendable {
     /// The store this collector sweeps.
     public let store: FileStore
@@ -104,31 +108,64 @@ public struct GarbageCollector: Sendable {
         var marking = Marking()
         let markStart = Date().timeIntervalSince1970 - 1  // slack for coarse file timestamps
         try mark(&marking, changedSince: nil)
+        var lockedMarkStart = markStart
         let reachable = try store.lock.withExclusive { () throws -> Set<Digest> in
+            lockedMarkStart = Date().timeIntervalSince1970 - 1
             try mark(&marking, changedSince: markStart)
-            if !dryRun { report.removedTemporaryFiles = try removeStaleTemporaryFiles(cutoff: cutoff) }
+            // Temp files idle for an hour at least, whatever the grace period: rsync (a push
+            // from another machine) writes its temp files into tmp/ without the lock.
+            if !dryRun { report.removedTemporaryFiles = try removeStaleTemporaryFiles(cutoff: min(cutoff, now.timeIntervalSince1970 - Self.arrivalWindow)) }
             return marking.reachable
         }
         report.reachableObjects = reachable.count
         report.keptYoung = young.count { !reachable.contains($0) }
 
-        // 3. Sweep.
-        let garbage = candidates.filter { !reachable.contains($0.key) }
+        // 3. Sweep: move each unreachable candidate into tmp/ (putting back those a writer
+        //    re-saved meanwhile), then read the manifests that arrived since the locked mark
+        //    without taking the lock (rsync, another machine) and put back what they reach;
+        //    only then delete.
+        report.incompleteArrivals = marking.incompleteArrivals.count
+        // While a copy is arriving (a recent manifest whose values are not all here yet),
+        // what its missing objects would have marked cannot be told from garbage: sweep nothing.
+        let garbage = marking.incompleteArrivals.isEmpty ? candidates.filter { !reachable.contains($0.key) } : []
+        if !marking.incompleteArrivals.isEmpty { report.keptYoung += candidates.count { !reachable.contains($0.key) } }
+        var quarantined: [(candidate: Candidate, path: String)] = []
         for (index, candidate) in garbage.enumerated() {
             if index % 1024 == 0 { progress?("sweep", index, garbage.count) }
             if dryRun {
                 report.removed.append(candidate.key)
                 report.freedBytes += candidate.allocated
-            } else if try sweep(candidate) {
-                report.removed.append(candidate.key)
-                report.freedBytes += candidate.allocated
+            } else if let quarantine = try quarantine(candidate) {
+                quarantined.append((candidate, quarantine))
             } else {
                 report.keptYoung += 1  // re-saved by a writer while gc ran
             }
         }
-        // Empty shard folders go under the exclusive lock: a writer holds the shared lock from
-        // creating a shard folder to renaming its file into it.
-        if !dryRun { report.removedDirectories = try store.lock.withExclusive { try removeEmptyShards() } }
+        if !quarantined.isEmpty {
+            let restored: Set<Digest>
+            do {
+                restored = try restoreLateArrivals(quarantined, marking: &marking, since: lockedMarkStart)
+            } catch {
+                // A manifest gc cannot read arrived: remove nothing.
+                for (candidate, quarantine) in quarantined {
+                    _ = try? FileSystem.linkIfAbsent(quarantine, to: store.objects.path(of: candidate.key))
+                    _ = try? FileSystem.removeFile(quarantine)
+                }
+                throw error
+            }
+            for (candidate, quarantine) in quarantined {
+                if restored.contains(candidate.key) {
+                    report.keptYoung += 1
+                } else {
+                    report.removed.append(candidate.key)
+                    report.freedBytes += candidate.allocated
+                }
+                try fenced { try FileSystem.removeFile(quarantine) }
+            }
+        }
+        // Empty shard folders stay (256 at most in each of objects/ and calls/): rsync and
+        // `fleche push` create one and rename a file into it without the lock, so removing
+        // one could fail a transfer half way.
         progress?("done", garbage.count, garbage.count)
         return report
     }
@@ -138,7 +175,15 @@ public struct GarbageCollector: Sendable {
         var reachable = Set<Digest>()
         /// Manifests already read.
         var seen = Set<Digest>()
+        /// Objects found missing while marking.
+        var missing = Set<Digest>()
+        /// Manifests changed within ``GarbageCollector/arrivalWindow`` that reach a missing
+        /// object: a copy still arriving (a push sends the objects again after the manifests).
+        var incompleteArrivals = Set<Digest>()
     }
+
+    /// How recent a manifest with missing objects must be to count as still arriving.
+    static let arrivalWindow: Double = 3600
 
     /// Marks every object reachable from the manifests: all of them, or (with
     /// `changedSince`) those not read yet and those replaced since then (a rename updates
@@ -154,7 +199,9 @@ public struct GarbageCollector: Sendable {
             toRead.append(key)
         }
         progress?("mark", 0, toRead.count)
-        for (key, result) in store.calls.loadAll(toRead) {
+        let recent = Date().timeIntervalSince1970 - Self.arrivalWindow
+        // Every manifest counts, trusted by this store's keys or not: its values are not garbage.
+        for (key, result) in store.calls.loadAll(toRead, checkingSignatures: false) {
             marking.seen.insert(key)
             let record: CallRecord
             switch result {
@@ -162,33 +209,80 @@ public struct GarbageCollector: Sendable {
             case .failure(let error as FlecheError) where error.isMiss: continue
             case .failure(let error): throw error  // a manifest gc cannot read: stop
             }
-            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
-            where reference.inline == nil && marking.reachable.insert(reference.digest).inserted {
-                pending.append(reference.digest)
+            var closure: [Digest] = []
+            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 }) where reference.inline == nil {
+                if marking.reachable.insert(reference.digest).inserted { pending.append(reference.digest) }
+                closure.append(reference.digest)
+            }
+            walk(&pending, &marking)
+            // A recent manifest whose values are not all here: a copy in progress.
+            if !marking.missing.isEmpty, closureIsIncomplete(closure, marking),
+               let info = FileSystem.status(store.calls.path(of: key)), max(info.modified, info.changed) >= recent {
+                marking.incompleteArrivals.insert(key)
             }
         }
+    }
+
+    /// Follows child digests from `pending` through object headers, marking as it goes.
+    private func walk(_ pending: inout [Digest], _ marking: inout Marking) {
         while let digest = pending.popLast() {
-            guard let header = try? store.objects.header(digest) else { continue }
+            guard let header = try? store.objects.header(digest) else {
+                marking.missing.insert(digest)
+                continue
+            }
             for child in header.children where marking.reachable.insert(child).inserted { pending.append(child) }
         }
     }
 
-    /// Removes one unreachable object, unless a writer refreshed it meanwhile; returns
-    /// whether it was removed.
-    private func sweep(_ candidate: Candidate) throws -> Bool {
+    /// Whether an object reachable from `roots` is missing (only called when some are).
+    private func closureIsIncomplete(_ roots: [Digest], _ marking: Marking) -> Bool {
+        var seen = Set<Digest>()
+        var pending = roots
+        while let digest = pending.popLast() {
+            guard seen.insert(digest).inserted else { continue }
+            if marking.missing.contains(digest) { return true }
+            guard let header = try? store.objects.header(digest) else { return true }
+            pending += header.children
+        }
+        return false
+    }
+
+    /// Moves one unreachable object into `tmp/` and returns where, unless a writer refreshed
+    /// it meanwhile (then it is put back, unless a writer already wrote it anew) or it is gone.
+    private func quarantine(_ candidate: Candidate) throws -> String? {
         let path = store.objects.path(of: candidate.key)
         let quarantine = store.layout.temporaryPath() + ".gc"
         // A missing object (already gone) reads as a missing target folder: nothing to do.
-        guard try fenced({ try FileSystem.rename(path, to: quarantine) }) == .renamed else { return false }
+        guard try fenced({ try FileSystem.rename(path, to: quarantine) }) == .renamed else { return nil }
         let info = FileSystem.status(quarantine)
         if let info, info.modified != candidate.modified {
-            // Re-saved while we looked: put it back (unless a writer already wrote it anew).
             _ = try? FileSystem.linkIfAbsent(quarantine, to: path)
             try fenced { try FileSystem.removeFile(quarantine) }
-            return false
+            return nil
         }
-        try fenced { try FileSystem.removeFile(quarantine) }
-        return true
+        return quarantine
+    }
+
+    /// Puts back the quarantined objects that manifests new or replaced since `since` reach
+    /// (manifests that arrived without the lock: rsync from another machine, `fleche push`),
+    /// children included; returns their keys.
+    private func restoreLateArrivals(
+        _ quarantined: [(candidate: Candidate, path: String)], marking: inout Marking, since: Double
+    ) throws -> Set<Digest> {
+        try mark(&marking, changedSince: since)
+        if !marking.incompleteArrivals.isEmpty { return Set(quarantined.map(\.candidate.key)) }
+        let byKey = Dictionary(quarantined.map { ($0.candidate.key, $0.path) }, uniquingKeysWith: { first, _ in first })
+        var restored = Set<Digest>()
+        var wanted = marking.reachable.filter { byKey[$0] != nil }
+        while !wanted.isEmpty {
+            for key in wanted where restored.insert(key).inserted {
+                _ = try? FileSystem.linkIfAbsent(byKey[key]!, to: store.objects.path(of: key))
+            }
+            // A put-back object's children may be quarantined too: its header is readable now.
+            let reached = try store.objects.reach(from: wanted)
+            wanted = reached.reached.union(reached.unreadable).filter { byKey[$0] != nil && !restored.contains($0) }
+        }
+        return restored
     }
 
     private func removeStaleTemporaryFiles(cutoff: Double) throws -> Int {
@@ -204,16 +298,6 @@ public struct GarbageCollector: Sendable {
             }
             guard info.isRegular, max(info.modified, info.changed) <= cutoff else { continue }
             if try fenced({ try FileSystem.removeFile(path) }) { removed += 1 }
-        }
-        return removed
-    }
-
-    private func removeEmptyShards() throws -> Int {
-        var removed = 0
-        for directory in [store.layout.objectsDirectory, store.layout.callsDirectory] {
-            for shard in try fenced({ try FileSystem.entries(directory) }) ?? [] where shard.utf8.count == 2 {
-                if FileSystem.removeEmptyDirectory(directory + "/" + shard) { removed += 1 }
-            }
         }
         return removed
     }

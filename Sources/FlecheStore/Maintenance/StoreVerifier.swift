@@ -18,6 +18,10 @@ public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
         case digestMismatch = "digest mismatch"
         /// An object whose child object does not exist (or was moved aside).
         case missingChild = "missing child"
+        /// A manifest this store's secret keys did not sign (unsigned, another key, or
+        /// changed since): a miss for readers with the keys. `--repair` leaves it (readers
+        /// without keys still use it); storing the call again replaces it.
+        case untrustedManifest = "untrusted manifest"
     }
 
     /// What kind of damage this is.
@@ -115,6 +119,9 @@ public struct StoreVerifier: Sendable {
             } catch FlecheError.corruptManifest(_, _, let reason) {
                 report.problems.append(.init(kind: .corruptManifest, key: key, path: path, detail: reason))
                 badManifests.append(key)
+                continue
+            } catch FlecheError.untrustedManifest(_, _, let reason) {
+                report.problems.append(.init(kind: .untrustedManifest, key: key, path: path, detail: reason))
                 continue
             } catch let error as FlecheError where error.isMiss {
                 report.checkedCalls -= 1

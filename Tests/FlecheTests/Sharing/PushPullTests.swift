@@ -209,6 +209,33 @@ struct PushPullTests {
         #expect(try StoreVerifier(store: target.store).run().isClean)
     }
 
+    @Test("a keyed receiver refuses a manifest tampered with on the sending side, and an unsigned one")
+    func pullRefusesUntrusted() throws {
+        let directory = try TemporaryDirectory()
+        let keys = SigningKeys(keys: [[UInt8](repeating: 7, count: 32)])
+        let source = try SharedStoreFixture(root: directory.sub("a"), signingKeys: keys)
+        try source.fill(0..<3)
+        // tables(1) now claims the result of tables(2); squares(0) was written by a keyless writer.
+        let tampered = try source.tables().digest(1)
+        let swapped = try source.store.calls.load(try source.tables().digest(2)).result!.digest.hex
+        let original = try source.store.calls.load(tampered).result!.digest.hex
+        let path = source.store.calls.path(of: tampered)
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: original, with: swapped)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let unsigned = try source.squares().digest(0)
+        try FileManager.default.removeItem(atPath: source.store.calls.path(of: unsigned))
+        _ = try SharedStoreFixture(root: directory.sub("a"), signingKeys: .none).squares()(0)
+
+        let receiver = try SharedStoreFixture(root: directory.sub("b"), signingKeys: keys)
+        let report = try receiver.cache.pull(from: .local(source.root))
+        #expect(Set(report.refused.map(\.key)) == [tampered, unsigned])
+        #expect(report.refused.allSatisfy { $0.kind == .untrustedManifest })
+        #expect(report.calls.count == 4)
+        let runs = Counter()
+        #expect(try receiver.tables(runs)(1) == SharedStoreFixture.table(1))
+        #expect(runs.value == 1)
+    }
+
     @Test("gc removes the incoming folder a killed pull left, never one a pull is using")
     func gcRemovesAbandonedIncoming() throws {
         let directory = try TemporaryDirectory()

@@ -10,9 +10,9 @@ struct SharedStoreFixture {
     let root: String
     let store: FileStore
 
-    init(root: String, algorithm: DigestAlgorithm? = nil) throws {
+    init(root: String, algorithm: DigestAlgorithm? = nil, signingKeys: SigningKeys? = nil) throws {
         self.root = root
-        store = try FileStore(root: root, algorithm: algorithm)
+        store = try FileStore(root: root, algorithm: algorithm, signingKeys: signingKeys)
     }
 
     var cache: Cache { Cache(store: store) }

@@ -36,8 +36,14 @@ struct DetachedServer {
 
     /// Stops the server and its session (sshd's per-connection children too).
     func stop() {
-        kill(-pid, SIGTERM)
-        kill(pid, SIGTERM)
+        Foundation.kill(-pid, SIGTERM)
+        Foundation.kill(pid, SIGTERM)
+    }
+
+    /// Kills the process and its session at once (`kill -9`).
+    func kill() {
+        Foundation.kill(-pid, SIGKILL)
+        Foundation.kill(pid, SIGKILL)
     }
 }
 
@@ -51,17 +57,21 @@ func waitUntil(seconds: Double, _ check: () -> Bool) -> Bool {
     return check()
 }
 
-/// An `rsync --daemon` on loopback serving one read-write module, `fleche`, from a folder
-/// of the test's; stopped by ``stop()``.
+/// An `rsync --daemon` serving one read-write module, `fleche`, from a folder of the
+/// test's: on loopback, or on host b of ``TwoHosts`` (reached from host a); stopped by
+/// ``stop()``.
 final class RsyncDaemon {
     let port: Int
+    let host: String
     let moduleRoot: String
     private let server: DetachedServer
 
-    init(in directory: TemporaryDirectory) throws {
+    init(in directory: TemporaryDirectory, hosts: TwoHosts? = nil) throws {
         moduleRoot = directory.sub("module")
         try FileManager.default.createDirectory(atPath: moduleRoot, withIntermediateDirectories: true)
-        port = try freeLoopbackPort()
+        let isolated = hosts?.isolated ?? false
+        port = isolated ? 873 : try freeLoopbackPort()
+        host = hosts?.addressOfB ?? "127.0.0.1"
         let config = directory.sub("rsyncd.conf")
         try """
             pid file = \(directory.sub("rsyncd.pid"))
@@ -72,19 +82,19 @@ final class RsyncDaemon {
                 path = \(moduleRoot)
                 read only = no
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        server = try DetachedServer(
-            [rsyncPath!, "--daemon", "--no-detach", "--config=\(config)", "--address=127.0.0.1", "--port=\(port)",
-             "--log-file=\(directory.sub("rsyncd.log"))"],
-            log: directory.sub("rsyncd.out"))
-        let url = "rsync://127.0.0.1:\(port)/fleche/"
-        guard waitUntil(seconds: 10, { (try? run(rsyncPath!, ["--list-only", url]).status) == 0 }) else {
+        let daemon = [rsyncPath!, "--daemon", "--no-detach", "--config=\(config)", "--address=\(host)", "--port=\(port)",
+                      "--log-file=\(directory.sub("rsyncd.log"))"]
+        server = try DetachedServer(hosts?.command(on: "b", daemon) ?? daemon, log: directory.sub("rsyncd.out"))
+        let probe = [rsyncPath!, "--list-only", "rsync://\(host):\(port)/fleche/"]
+        let fromA = hosts?.command(on: "a", probe) ?? probe
+        guard waitUntil(seconds: 10, { (try? run(fromA[0], Array(fromA.dropFirst())).status) == 0 }) else {
             stop()
             throw ServerError(description: "the rsync daemon did not answer on port \(port)")
         }
     }
 
     /// The address of `path` under the module.
-    func address(_ path: String) -> StoreAddress { .daemon(url: "rsync://127.0.0.1:\(port)/fleche/\(path)") }
+    func address(_ path: String) -> StoreAddress { .daemon(url: "rsync://\(host):\(port)/fleche/\(path)") }
 
     func stop() { server.stop() }
 }
@@ -97,15 +107,18 @@ let canRunSSHD = FileManager.default.isExecutableFile(atPath: sshdPath) && getui
 let needsSSHD = Testing.ConditionTrait.enabled(
     if: canRunSSHD, "sshd is not installed or the tests are not root: `make test` as root installs openssh-server")
 
-/// An sshd on loopback that lets in the key it makes, and the `--rsh` command that uses it;
-/// stopped by ``stop()``.
+/// An sshd that lets in the key it makes, and the `--rsh` command that uses it: on loopback,
+/// or on host a of ``TwoHosts`` (reached from host b); stopped by ``stop()``.
 final class SSHServer {
     let port: Int
+    let host: String
     let remoteShell: String
     private let server: DetachedServer
 
-    init(in directory: TemporaryDirectory) throws {
-        port = try freeLoopbackPort()
+    init(in directory: TemporaryDirectory, hosts: TwoHosts? = nil) throws {
+        let isolated = hosts?.isolated ?? false
+        port = isolated ? 22 : try freeLoopbackPort()
+        host = hosts?.addressOfA ?? "127.0.0.1"
         for (key, type) in [("host_key", "ed25519"), ("client_key", "ed25519")] {
             let made = try run("/usr/bin/ssh-keygen", ["-q", "-t", type, "-N", "", "-f", directory.sub(key)])
             guard made.status == 0 else { throw ServerError(description: "ssh-keygen: \(made.stderr)") }
@@ -115,7 +128,7 @@ final class SSHServer {
         let config = directory.sub("sshd_config")
         try """
             Port \(port)
-            ListenAddress 127.0.0.1
+            ListenAddress \(host)
             HostKey \(directory.sub("host_key"))
             AuthorizedKeysFile \(directory.sub("authorized_keys"))
             PidFile \(directory.sub("sshd.pid"))
@@ -125,11 +138,13 @@ final class SSHServer {
             PermitRootLogin prohibit-password
             UsePAM no
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        server = try DetachedServer([sshdPath, "-D", "-e", "-f", config], log: directory.sub("sshd.log"))
+        let sshd = [sshdPath, "-D", "-e", "-f", config]
+        server = try DetachedServer(hosts?.command(on: "a", sshd) ?? sshd, log: directory.sub("sshd.log"))
         remoteShell = "ssh -p \(port) -i \(directory.sub("client_key")) -o BatchMode=yes -o StrictHostKeyChecking=no "
             + "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
-        let probe = remoteShell.split(separator: " ").map(String.init)
-        guard waitUntil(seconds: 10, { (try? run("/usr/bin/env", probe + ["127.0.0.1", "true"]).status) == 0 }) else {
+        let probe = ["/usr/bin/env"] + remoteShell.split(separator: " ").map(String.init) + [host, "true"]
+        let fromB = hosts?.command(on: "b", probe) ?? probe
+        guard waitUntil(seconds: 10, { (try? run(fromB[0], Array(fromB.dropFirst())).status) == 0 }) else {
             stop()
             throw ServerError(description: "sshd did not let the test's key in on port \(port)")
         }

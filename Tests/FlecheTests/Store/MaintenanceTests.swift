@@ -104,7 +104,7 @@ struct MaintenanceTests {
         #expect(try GarbageCollector(store: targetStore).run(now: Date().addingTimeInterval(7200)).removed.count == 3)
     }
 
-    @Test("stale temp files and empty shard folders are removed, fresh temp files kept")
+    @Test("stale temp files are removed, fresh temp files and empty shard folders kept")
     func temporaryFiles() throws {
         let (directory, store, cache) = try store()
         defer { withExtendedLifetime(directory) {} }
@@ -116,7 +116,14 @@ struct MaintenanceTests {
         let later = try GarbageCollector(store: store).run(now: Date().addingTimeInterval(7200))
         #expect(later.removedTemporaryFiles == 1)
         #expect(!FileManager.default.fileExists(atPath: directory.sub("tmp/123-crashed-1")))
-        #expect(!FileManager.default.fileExists(atPath: directory.sub("objects/00")))
+        // With no grace period, a temp file written a minute ago stays: rsync writes its temp
+        // files into tmp/ without the lock.
+        FileManager.default.createFile(atPath: directory.sub("tmp/.abcdef.Xy12Ab"), contents: Data("arriving".utf8))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: directory.sub("tmp/.abcdef.Xy12Ab"))
+        #expect(try GarbageCollector(store: store, gracePeriod: 0).run().removedTemporaryFiles == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.sub("tmp/.abcdef.Xy12Ab")))
+        // rsync and push create a shard folder and rename into it without gc's lock.
+        #expect(FileManager.default.fileExists(atPath: directory.sub("objects/00")))
     }
 
     @Test("gc keeps everything reachable through nested children, at any depth")

@@ -53,17 +53,51 @@ struct RemoteStore {
         return try transfer(paths, listedIn: folder, from: root.hasSuffix("/") ? root : root + "/", to: address.rsyncRoot, extra: extra, progress: progress)
     }
 
+    /// Sends every file of `folder` (`objects` or `calls`) whose name is a key of
+    /// `algorithm` and that this store lacks, except `excluding` (relative paths), walking
+    /// the folder with filter rules rather than a file list: rsync reads a `--files-from`
+    /// list one byte per `read` (74 system calls per object name, 110 µs per file here),
+    /// where a walk costs what `rsync -a` does.
+    func sendAll(_ folder: String, algorithm: DigestAlgorithm, excluding: [String] = [], from root: String, progress: (Int) -> Void) throws -> Tally {
+        let rules = excluding.map { "--exclude=/\($0)" } + Self.keyRules(folder, algorithm: algorithm) + ["--exclude=*"]
+        return try run(rsync.commonOptions + ["--recursive", "--temp-dir=tmp"] + rules, from: root.hasSuffix("/") ? root : root + "/",
+                       to: address.rsyncRoot, progress: progress)
+    }
+
+    /// Copies into `folder` every manifest and object of this store whose name is a key of
+    /// `algorithm` and that the local store at `root` lacks (`--compare-dest` with
+    /// `--size-only`: a file of that name and size there is not copied; a manifest of
+    /// another size is copied, and the local one kept when they are moved in).
+    func fetchAll(into folder: IncomingFolder, comparingWith root: String, algorithm: DigestAlgorithm, progress: (Int) -> Void) throws -> Tally {
+        let rules = Self.keyRules("calls", algorithm: algorithm) + Self.keyRules("objects", algorithm: algorithm) + ["--exclude=*"]
+        return try run(
+            rsync.commonOptions + ["--recursive", "--compare-dest=\(root)", "--size-only"] + rules,
+            from: address.rsyncRoot, to: folder.path + "/", progress: progress)
+    }
+
+    /// Filter rules that take `folder/xy/<key>` for every key of `algorithm`; followed by
+    /// `--exclude=*`, nothing else moves (`tmp/`, `gc.lock`, `lost+found/`, stray names).
+    static func keyRules(_ folder: String, algorithm: DigestAlgorithm) -> [String] {
+        let hex = "[0-9a-f]"
+        return ["--include=/\(folder)/", "--include=/\(folder)/\(hex)\(hex)/",
+                "--include=/\(folder)/\(hex)\(hex)/" + String(repeating: hex, count: algorithm.hexLength - 2)]
+    }
+
     /// Runs one transfer of `paths`, listed in a file of `folder` (`--files-from`).
     private func transfer(
         _ paths: [String], listedIn folder: IncomingFolder, from source: String, to destination: String, extra: [String],
         progress: (Int) -> Void
     ) throws -> Tally {
-        var tally = Tally()
         let list = try folder.writeList(paths)
+        return try run(rsync.commonOptions + extra + ["--files-from=\(list)"], from: source, to: destination, progress: progress)
+    }
+
+    /// Runs rsync with `arguments`, each file only if the receiver lacks it
+    /// (`--ignore-existing`), and tallies the files it reports.
+    private func run(_ arguments: [String], from source: String, to destination: String, progress: (Int) -> Void) throws -> Tally {
+        var tally = Tally()
         // `--out-format` prints one line per file actually transferred: ">> LENGTH NAME".
-        let outcome = try rsync.run(
-            rsync.commonOptions + extra + ["--ignore-existing", "--files-from=\(list)", "--out-format=>> %l %n", source, destination]
-        ) { line in
+        let outcome = try rsync.run(arguments + ["--ignore-existing", "--out-format=>> %l %n", source, destination]) { line in
             guard line.hasPrefix(">> "), !line.hasSuffix("/") else { return }
             let fields = line.dropFirst(3).split(separator: " ", maxSplits: 1)
             guard fields.count == 2 else { return }

@@ -90,8 +90,20 @@ public struct StorePull: Sendable {
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
-        let fetchedCalls = try remote.fetch(newCalls, into: folder) { progress?("calls", $0, newCalls.count) }
-        tally.bytes += fetchedCalls.bytes
+        // Without a template, one walk brings every manifest and object this store lacks;
+        // with one, the manifests first, then the objects they reach, level by level.
+        let fetchedCalls: RemoteStore.Tally
+        if template == nil {
+            let fetched = try remote.fetchAll(into: folder, comparingWith: store.root, algorithm: store.format.algorithm) {
+                progress?("files", $0, newCalls.count + listing.objects.count)
+            }
+            fetchedCalls = RemoteStore.Tally(paths: fetched.paths.filter { $0.hasPrefix("calls/") }, bytes: 0)
+            arrivedObjects.formUnion(fetched.paths.filter { $0.hasPrefix("objects/") }.compactMap(StorePaths.key))
+            tally.bytes += fetched.bytes
+        } else {
+            fetchedCalls = try remote.fetch(newCalls, into: folder) { progress?("calls", $0, newCalls.count) }
+            tally.bytes += fetchedCalls.bytes
+        }
         var records: [Digest: CallRecord] = [:]
         let matcher = try template?.matcher(using: store.format.algorithm)
         for path in fetchedCalls.paths {
@@ -108,13 +120,8 @@ public struct StorePull: Sendable {
         }
         wanted = Array(records.keys)
 
-        // 3. The objects they need.
-        if template == nil {
-            let objects = listing.objects.keys.filter(missingHere).sorted()
-            let fetched = try remote.fetch(objects, into: folder) { progress?("objects", $0, objects.count) }
-            arrivedObjects.formUnion(fetched.paths.compactMap(StorePaths.key))
-            tally.bytes += fetched.bytes
-        } else {
+        // 3. The objects they need (a selection: level by level, from the headers).
+        if template != nil {
             var frontier = Set(records.values.flatMap(Self.objectReferences))
             while !frontier.isEmpty {
                 let paths = frontier.filter { !arrivedObjects.contains($0) }.map(StorePaths.object)

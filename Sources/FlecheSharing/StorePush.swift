@@ -11,11 +11,16 @@ import Foundation
 /// 2. the destination is listed, and the calls to publish (all, or those `template`
 ///    matches) are compared with it: what it lacks is sent, each file only if it is still
 ///    absent there (`--ignore-existing`), through its `tmp/`;
-/// 3. objects first: every object the calls reach, children included;
+/// 3. objects first: every object the calls reach, children included (without a template,
+///    every object of the store the destination lacks);
 /// 4. then the manifests;
 /// 5. then once more the objects the sent manifests reach, which costs a listing: a gc on
 ///    the destination that ran with no grace period between steps 3 and 4 may have swept
 ///    objects no manifest named yet, and this puts them back.
+///
+/// A whole store is sent by walking its folders with rsync's filter rules (as fast as
+/// `rsync -a`); a selection is sent by a file list, which rsync reads one byte per system
+/// call, about 110 µs per file.
 ///
 /// `tmp/`, `gc.lock`, `lost+found/` and any file that is not a key are never sent. A push
 /// killed half way leaves whole files only (rsync renames each into place), manifests only
@@ -81,16 +86,30 @@ public struct StorePush: Sendable {
             return report
         }
 
-        // 3. Objects, 4. manifests.
-        let objects = try remote.send(newObjects, listedIn: folder, from: store.root) { progress?("objects", $0, newObjects.count) }
-        let calls = try remote.send(newCalls.sorted(), listedIn: folder, from: store.root) { progress?("calls", $0, newCalls.count) }
-        let sentCalls = calls.paths.compactMap(StorePaths.key)
-        // 5. The objects of the manifests sent, again (only those missing there now move).
+        // 3. Objects, 4. manifests, 5. the objects of the manifests sent, again (only those
+        //    missing there now move). All of a store walks the folders with filter rules;
+        //    a selection names its files in a list.
+        let objects: RemoteStore.Tally, calls: RemoteStore.Tally
         var repaired = RemoteStore.Tally()
-        if !sentCalls.isEmpty {
-            let reached = try selection.objects(reachedBy: sentCalls).map(StorePaths.object).sorted()
-            repaired = try remote.send(reached, listedIn: folder, from: store.root) { _ in }
+        let algorithm = store.format.algorithm
+        if template == nil {
+            objects = try remote.sendAll("objects", algorithm: algorithm, from: store.root) { progress?("objects", $0, newObjects.count) }
+            calls = try remote.sendAll(
+                "calls", algorithm: algorithm, excluding: selection.incomplete.map(StorePaths.call), from: store.root
+            ) { progress?("calls", $0, newCalls.count) }
+            if !calls.paths.isEmpty {
+                repaired = try remote.sendAll("objects", algorithm: algorithm, from: store.root) { _ in }
+            }
+        } else {
+            objects = try remote.send(newObjects, listedIn: folder, from: store.root) { progress?("objects", $0, newObjects.count) }
+            calls = try remote.send(newCalls.sorted(), listedIn: folder, from: store.root) { progress?("calls", $0, newCalls.count) }
+            let sent = calls.paths.compactMap(StorePaths.key)
+            if !sent.isEmpty {
+                let reached = try selection.objects(reachedBy: sent).map(StorePaths.object).sorted()
+                repaired = try remote.send(reached, listedIn: folder, from: store.root) { _ in }
+            }
         }
+        let sentCalls = calls.paths.compactMap(StorePaths.key)
         progress?("done", 0, 0)
         report.calls = sentCalls
         report.objects = objects.files + repaired.files

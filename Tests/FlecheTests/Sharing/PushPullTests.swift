@@ -63,7 +63,25 @@ struct PushPullTests {
         #expect(try StoreVerifier(store: target).run().isClean)
     }
 
-    @Test("push sends every object before any manifest, then the sent manifests' objects again")
+    /// The folders each rsync run of a push moved, in order, read from a logging rsync's
+    /// log: a file list's first components, or the folders a walk's filter rules include.
+    static func runKinds(_ log: String) throws -> [Set<String>] {
+        var runs: [Set<String>] = []
+        for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
+            if line.hasPrefix("RUN ") {
+                var kinds = Set<String>()
+                for word in line.split(separator: " ") where word.hasPrefix("--include=/") && word.hasSuffix("/") {
+                    kinds.insert(String(word.dropFirst("--include=/".count).dropLast()))
+                }
+                runs.append(kinds.filter { !$0.contains("/") })
+            } else if !runs.isEmpty {
+                runs[runs.count - 1].insert(line.split(separator: "/").first.map(String.init) ?? "")
+            }
+        }
+        return runs.filter { !$0.isEmpty }
+    }
+
+    @Test("push sends every object before any manifest, then the objects again: a whole store by walks, a selection by lists")
     func pushOrder() throws {
         let directory = try TemporaryDirectory()
         let source = try SharedStoreFixture(root: directory.sub("a"))
@@ -72,19 +90,20 @@ struct PushPullTests {
         var push = StorePush(store: source.store, to: .local(directory.sub("b")))
         push.rsync = rsync
         _ = try push.run()
-        // The runs with a file list, in order, and the kind of file each lists.
-        let text = try String(contentsOfFile: log, encoding: .utf8)
-        var runs: [[String]] = []
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("RUN ") {
-                runs.append([])
-            } else if !runs.isEmpty {
-                runs[runs.count - 1].append(String(line))
-            }
-        }
-        let kinds = runs.filter { !$0.isEmpty }.map { Set($0.map { $0.split(separator: "/").first.map(String.init) ?? "" }) }
-        #expect(kinds == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["FORMAT"], ["objects"], ["calls"], ["objects"]])
-        #expect(Set(runs.filter { !$0.isEmpty }[3]) == storeFiles(source.root).filter { $0.hasPrefix("objects/") })
+        let whole = try Self.runKinds(log)
+        #expect(whole == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["FORMAT"], ["objects"], ["calls"], ["objects"]])
+        #expect(try source.allHit(0..<3))
+
+        try FileManager.default.removeItem(atPath: log)
+        var selected = StorePush(store: source.store, to: .local(directory.sub("c")), template: CallTemplate(name: "tables"))
+        selected.rsync = rsync
+        _ = try selected.run()
+        let selection = try Self.runKinds(log)
+        #expect(selection == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["FORMAT"], ["objects"], ["calls"], ["objects"]])
+        let listed = Set(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("objects/") && !$0.hasSuffix("/") }.map(String.init))
+        let records = try FileStore(root: directory.sub("c")).calls.records()
+        let reached = try source.store.objects.reach(from: records.flatMap { StorePull.objectReferences($0.record) }).reached
+        #expect(records.count == 3 && listed == Set(reached.map(StorePaths.object)), "\(listed.count) listed, \(reached.count) reached")
     }
 
     @Test("push refuses a destination with another digest algorithm and sends nothing")

@@ -13,12 +13,29 @@ struct PublishedCalls {
     private var roots: [Digest: [Digest]] = [:]
     private let store: FileStore
 
+    /// The calls `template` matches (all when `nil`).
     init(store: FileStore, template: CallTemplate?) throws {
-        self.store = store
         let matcher = try template?.matcher(using: store.format.algorithm)
-        for (key, record) in try store.calls.records() where matcher?.matches(record) ?? true {
-            roots[key] = (record.arguments.map(\.value) + [record.result].compactMap { $0 })
-                .filter { $0.inline == nil }.map(\.digest)
+        try self.init(store: store, records: store.calls.records().filter { matcher?.matches($0.record) ?? true })
+    }
+
+    /// The calls `keys` (those that cannot be read are left out, with a warning).
+    init(store: FileStore, keys: [Digest]) throws {
+        var records: [(key: Digest, record: CallRecord)] = []
+        for key in keys {
+            do {
+                records.append((key, try store.calls.load(key)))
+            } catch let error as FlecheError {
+                if !error.isMiss { log.warning("push skips an unreadable call", metadata: ["key": "\(key.hex)", "error": "\(error)"]) }
+            }
+        }
+        try self.init(store: store, records: records)
+    }
+
+    private init(store: FileStore, records: [(key: Digest, record: CallRecord)]) throws {
+        self.store = store
+        for (key, record) in records {
+            roots[key] = StorePull.objectReferences(record)
         }
         let (reached, unreadable) = try store.objects.reach(from: roots.values.joined())
         if unreadable.isEmpty {

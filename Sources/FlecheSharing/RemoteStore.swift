@@ -58,9 +58,15 @@ struct RemoteStore {
     /// the folder with filter rules rather than a file list: rsync reads a `--files-from`
     /// list one byte per `read` (74 system calls per object name, 110 µs per file here),
     /// where a walk costs what `rsync -a` does.
-    func sendAll(_ folder: String, algorithm: DigestAlgorithm, excluding: [String] = [], from root: String, progress: (Int) -> Void) throws -> Tally {
+    /// With `dryRun`, nothing moves and the tally lists what would (a listing of what the
+    /// store lacks).
+    func sendAll(
+        _ folder: String, algorithm: DigestAlgorithm, excluding: [String] = [], from root: String, dryRun: Bool = false,
+        progress: (Int) -> Void
+    ) throws -> Tally {
         let rules = excluding.map { "--exclude=/\($0)" } + Self.keyRules(folder, algorithm: algorithm) + ["--exclude=*"]
-        return try run(rsync.commonOptions + ["--recursive", "--temp-dir=tmp"] + rules, from: root.hasSuffix("/") ? root : root + "/",
+        return try run(rsync.commonOptions + ["--recursive", "--temp-dir=tmp"] + (dryRun ? ["--dry-run"] : []) + rules,
+                       from: root.hasSuffix("/") ? root : root + "/",
                        to: address.rsyncRoot, progress: progress)
     }
 

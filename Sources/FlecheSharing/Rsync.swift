@@ -25,15 +25,20 @@ public struct Rsync: Sendable {
         var status: Int32
         /// The last lines of its standard error (at most 20).
         var errorLines: [String]
-        /// The line that says what went wrong: rsync's closing "rsync error: … (code N)" or
-        /// "rsync warning: …" only repeats the status, so the last line before it (the daemon's "@ERROR: …",
-        /// ssh's message, "rsync: … failed: …").
+        /// The line that says what went wrong: rsync's closing "rsync error: … (code N)",
+        /// "rsync warning: …" and "connection unexpectedly closed" only repeat the status,
+        /// so the last line before them (the daemon's "@ERROR: …", ssh's message, "rsync:
+        /// … failed: …").
         var lastError: String {
-            errorLines.last(where: { !$0.hasPrefix("rsync error:") && !$0.hasPrefix("rsync warning:") }) ?? errorLines.last ?? "no message"
+            let summaries = ["rsync error:", "rsync warning:", "rsync: connection unexpectedly closed"]
+            return errorLines.last { line in !summaries.contains { line.hasPrefix($0) } } ?? errorLines.last ?? "no message"
         }
-        /// Whether a source file or directory was missing ("No such file or directory").
+        /// Whether a source file or directory was missing: the sender says "No such file
+        /// or directory" (a local or daemon source exits 3 or 23; over ssh the remote
+        /// sender's exit closes the connection first, 12).
         var missingSource: Bool {
-            [3, 23, 24].contains(status) && errorLines.contains { $0.contains("No such file or directory") }
+            [3, 12, 23, 24].contains(status)
+                && errorLines.contains { $0.contains("[sender]") && $0.contains("No such file or directory") }
         }
     }
 

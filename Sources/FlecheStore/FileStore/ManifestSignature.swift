@@ -71,10 +71,7 @@ enum ManifestSignature {
         var hmac = HMAC<SHA256>(key: SymmetricKey(data: secret))
         hmac.update(data: Array((key.hex + "\n").utf8))
         hmac.update(data: manifest)
-        return hmac.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        return FlecheValue.Digest(bytes: Array(hmac.finalize())).hex
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -59,7 +59,7 @@ public struct SigningKeys: Sendable, Equatable {
     /// A key's public name: the first 8 hex digits of its SHA-256 (says which key, reveals
     /// nothing of it).
     public static func identifier(of key: [UInt8]) -> String {
-        String(SHA256.hash(data: key).prefix(4).map { String(format: "%02x", $0) }.joined())
+        FlecheValue.Digest(bytes: Array(SHA256.hash(data: key).prefix(4))).hex
     }
 
     /// The names of the keys, in order.
@@ -67,24 +67,7 @@ public struct SigningKeys: Sendable, Equatable {
 
     private static func bytes(hex text: String) -> [UInt8]? {
         let digits = Array(text.utf8)
-        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        guard Hex.isHex(text), digits.count % 2 == 0 else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { Hex.values[Int(digits[$0])] << 4 | Hex.values[Int(digits[$0 + 1])] }
     }
 }

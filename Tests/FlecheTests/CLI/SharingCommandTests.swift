@@ -40,6 +40,22 @@ struct SharingCommandTests {
         #expect(runs.value == 0)
     }
 
+    @Test("a cache named in fleche.toml is an address: its store's directory")
+    func namedCache() throws {
+        let directory = try TemporaryDirectory()
+        let source = try SharedStoreFixture(root: directory.sub("a"))
+        try source.fill(0..<2)
+        try """
+            [team]
+            template = "file"
+            root = "team-store"
+            """.write(toFile: directory.sub("fleche.toml"), atomically: true, encoding: .utf8)
+        let push = try run(try builtProduct("fleche"), ["push", "team", "--store", source.root], environment: ["HOME": directory.path], in: directory.path)
+        #expect(push.status == 0, "\(push.stderr)")
+        #expect(push.stdout.hasPrefix("sent 4 calls"), "\(push.stdout)")
+        #expect(try SharedStoreFixture(root: directory.sub("team-store")).allHit(0..<2))
+    }
+
     @Test("an address rsync would not understand is a usage error (exit 64) that says why", arguments: [
         (["push", "host:"], "give the store's path after 'host:'"),
         (["pull", "rsync://host"], "give the module"),

@@ -72,6 +72,24 @@ struct RemoteSharingTests {
         #expect(storeFiles(here.root) == storeFiles(there.root))
     }
 
+    @Test("host:path over ssh: a push creates a store at a new path; a pull from a path without one says so", needsSSHD)
+    func sshNewStore() throws {
+        let directory = try TemporaryDirectory()
+        let server = try SSHServer(in: directory)
+        defer { server.stop() }
+        var rsync = Rsync()
+        rsync.remoteShell = server.remoteShell
+        let source = try SharedStoreFixture(root: directory.sub("a"))
+        try source.fill(0..<2)
+        let pushed = try source.cache.push(to: .ssh(host: "127.0.0.1", path: directory.sub("new/store")), rsync: rsync)
+        #expect(pushed.calls.count == 4)
+        #expect(try SharedStoreFixture(root: directory.sub("new/store")).allHit(0..<2))
+        let missing = StoreAddress.ssh(host: "127.0.0.1", path: directory.sub("nothing"))
+        var pull = StorePull(into: directory.sub("b"), from: missing)
+        pull.rsync = rsync
+        #expect(throws: SharingError.notAStore(missing.description)) { try pull.run() }
+    }
+
     @Test("an ssh host that does not answer is a clear error", needsSSHD)
     func sshRefused() throws {
         let directory = try TemporaryDirectory()

@@ -63,7 +63,7 @@ package final class IncomingFolder: Sendable {
     /// reader sees each whole or not at all, and every manifest finds its values in place.
     /// - Returns: the calls moved in (not those the store already had).
     package func moveIn(objects: [Digest], calls: [Digest], into store: FileStore) throws -> [Digest] {
-        let incoming = try openStore(signingKeys: .none)
+        let incoming = try openStore(signingKeys: .noKeys)
         var added: [Digest] = []
         try store.withWriteLock {
             for key in objects {

@@ -8,7 +8,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     let layout: StoreLayout
     let durable: Bool
     /// The keys that sign manifests written here and must have signed manifests read here
-    /// (``SigningKeys/none``: neither).
+    /// (``SigningKeys/noKeys``: neither).
     public let signingKeys: SigningKeys
     /// `calls/`, held open so that a manifest read walks two path components, not the
     /// whole store path (the kernel's path walk was a sixth of a hit, perf).

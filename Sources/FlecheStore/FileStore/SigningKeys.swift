@@ -17,7 +17,7 @@ public struct SigningKeys: Sendable, Equatable {
     public let keys: [[UInt8]]
 
     /// No keys: manifests are written unsigned and read without a check.
-    public static let none = SigningKeys(keys: [])
+    public static let noKeys = SigningKeys(keys: [])
 
     /// Keys from their bytes (the first signs).
     public init(keys: [[UInt8]]) { self.keys = keys }
@@ -46,10 +46,10 @@ public struct SigningKeys: Sendable, Equatable {
         }
     }
 
-    /// The keys `$FLECHE_SECRET_KEY` gives, or ``none``.
+    /// The keys `$FLECHE_SECRET_KEY` gives, or ``noKeys``.
     /// - Throws: `FlecheError.invalidConfiguration` when it is set but not hex keys.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SigningKeys {
-        guard let text = environment["FLECHE_SECRET_KEY"], !text.isEmpty else { return .none }
+        guard let text = environment["FLECHE_SECRET_KEY"], !text.isEmpty else { return .noKeys }
         return try SigningKeys(hex: text, source: "$FLECHE_SECRET_KEY")
     }
 

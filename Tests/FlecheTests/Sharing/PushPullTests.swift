@@ -245,7 +245,7 @@ struct PushPullTests {
             .write(toFile: path, atomically: true, encoding: .utf8)
         let unsigned = try source.squares().digest(0)
         try FileManager.default.removeItem(atPath: source.store.calls.path(of: unsigned))
-        _ = try SharedStoreFixture(root: directory.sub("a"), signingKeys: .none).squares()(0)
+        _ = try SharedStoreFixture(root: directory.sub("a"), signingKeys: .noKeys).squares()(0)
 
         let receiver = try SharedStoreFixture(root: directory.sub("b"), signingKeys: keys)
         let report = try receiver.cache.pull(from: .local(source.root))

@@ -93,7 +93,7 @@ struct TwoHostSharingTests {
         defer { gc.stop() }
         #expect(waitUntil(seconds: 30) { FileManager.default.fileExists(atPath: rounds) })
         try site.fleche(on: "a", ["push", site.daemonAddress, "--store", site.storeA])
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         #expect(waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: finished) }, "the gc loop failed or did not stop")
         let gcRounds = (try? String(contentsOfFile: rounds, encoding: .utf8).count) ?? 0
         #expect(gcRounds >= 2, "gc ran \(gcRounds) times during the push")

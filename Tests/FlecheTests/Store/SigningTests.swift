@@ -30,7 +30,7 @@ struct SigningTests {
         #expect(bytes.contains("\"signature\": {\"key\": \"\(SigningKeys.identifier(of: Self.key))\""))
 
         _ = try function(directory.path, Self.keyed, runs: runs)(1)
-        _ = try function(directory.path, .none, runs: runs)(1)
+        _ = try function(directory.path, .noKeys, runs: runs)(1)
         #expect(runs.value == 1)
         // A reader with another key does not trust it: a miss; its save signs with its key.
         _ = try function(directory.path, SigningKeys(keys: [Self.other]), runs: runs)(1)
@@ -74,7 +74,7 @@ struct SigningTests {
 
         // 0: unsigned (written by a keyless writer).
         try FileManager.default.removeItem(atPath: try path(0))
-        _ = try function(directory.path, .none, runs: runs)(0)
+        _ = try function(directory.path, .noKeys, runs: runs)(0)
         // 1: signed by a key this store does not have.
         try FileManager.default.removeItem(atPath: try path(1))
         _ = try function(directory.path, SigningKeys(keys: [Self.other]), runs: runs)(1)
@@ -83,7 +83,7 @@ struct SigningTests {
         let result2 = try store.calls.load(try f.digest(2)).result!.digest.hex
         let text = try String(contentsOfFile: try path(2), encoding: .utf8).replacingOccurrences(of: result2, with: result3)
         try text.write(toFile: try path(2), atomically: true, encoding: .utf8)
-        #expect(try function(directory.path, .none, runs: Counter())(2) == Array(3..<103))  // a keyless reader is fooled
+        #expect(try function(directory.path, .noKeys, runs: Counter())(2) == Array(3..<103))  // a keyless reader is fooled
         // 3 stays sound, but a copy of it under another key's name is not trusted there.
         let renamed = store.calls.path(of: try f.digest(5))
         try FileManager.default.createDirectory(atPath: (renamed as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

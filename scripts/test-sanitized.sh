@@ -9,20 +9,22 @@
 # Mutex is handed over in the kernel, which ThreadSanitizer does not see (docs/FUZZING.md).
 #
 #   ThreadSanitizer: threads and tasks on one store, writers beside gc in one process,
-#     stacks back-filling under concurrent loaders, size limits under 8 threads.
+#     stacks back-filling under concurrent loaders, size limits under 8 threads, and push
+#     and pull (rsync's output and errors read on threads of their own).
 #     Release mode (with testing enabled): the same code the suite runs, at a speed where
 #     8,000-call tests finish. The cross-process stress test is left out: ThreadSanitizer
 #     sees one process, and that test's in-process twin runs here.
 #   AddressSanitizer: the decoder tests (JSON, value codec, objects, compression,
-#     manifests, FORMAT, the fuzz seeds and regressions), in release mode like the suite:
+#     manifests, FORMAT, signatures, addresses, the fuzz seeds and regressions), in release
+#     mode like the suite:
 #     in debug mode, ASan's frames are so large that decoding a value nested 2,000 deep
 #     (the format's limit) overflows a test thread's stack (docs/FUZZING.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 
-tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests'
-asan_tests='DirectoryListingTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests'
+tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests'
+asan_tests='DirectoryListingTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests'
 
 sanitizers=("$@")
 if [ ${#sanitizers[@]} -eq 0 ]; then sanitizers=(thread address); fi

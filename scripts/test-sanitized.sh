@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The suite's concurrency claims under ThreadSanitizer and its decoders under
 # AddressSanitizer, each in a build folder of its own. Any report fails the run
-# (halt_on_error); nothing is suppressed.
+# (halt_on_error); nothing is suppressed. Tests that start processes stay out of the
+# AddressSanitizer run: Foundation's Process.run leaks a weak reference there.
 #
 #   scripts/test-sanitized.sh [thread] [address]        (default: both)
 #

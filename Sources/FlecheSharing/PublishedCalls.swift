@@ -35,7 +35,7 @@ struct PublishedCalls {
     private init(store: FileStore, records: [(key: Digest, record: CallRecord)]) throws {
         self.store = store
         for (key, record) in records {
-            roots[key] = StorePull.objectReferences(record)
+            roots[key] = record.objectDigests
         }
         let (reached, unreadable) = try store.objects.reach(from: roots.values.joined())
         if unreadable.isEmpty {

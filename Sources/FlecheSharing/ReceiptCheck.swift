@@ -51,7 +51,7 @@ struct ReceiptCheck {
                 refused.append(.init(kind: .misfiledManifest, key: key, path: path, detail: "its key is \(own.hex)"))
                 continue
             }
-            if let bad = StorePull.objectReferences(record).first(where: { !isPresent($0) || refusedObjects.contains($0) }) {
+            if let bad = record.objectDigests.first(where: { !isPresent($0) || refusedObjects.contains($0) }) {
                 refusedCalls.insert(key)
                 refused.append(.init(
                     kind: .missingObject, key: key, path: path,

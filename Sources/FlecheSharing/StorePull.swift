@@ -80,8 +80,7 @@ public struct StorePull: Sendable {
             return !((try? store.objects.contains(key)) ?? false)
         }
         var arrivedObjects = Set<Digest>()
-        var wanted: [Digest]
-        var tally = RemoteStore.Tally()
+        var bytes = 0
         if template == nil && dryRun {
             let objects = listing.objects.keys.filter(missingHere)
             report.calls = newCalls.compactMap(StorePaths.key)
@@ -99,10 +98,10 @@ public struct StorePull: Sendable {
             }
             fetchedCalls = RemoteStore.Tally(paths: fetched.paths.filter { $0.hasPrefix("calls/") }, bytes: 0)
             arrivedObjects.formUnion(fetched.paths.filter { $0.hasPrefix("objects/") }.compactMap(StorePaths.key))
-            tally.bytes += fetched.bytes
+            bytes += fetched.bytes
         } else {
             fetchedCalls = try remote.fetch(newCalls, into: folder) { progress?("calls", $0, newCalls.count) }
-            tally.bytes += fetchedCalls.bytes
+            bytes += fetchedCalls.bytes
         }
         var records: [Digest: CallRecord] = [:]
         let matcher = try template?.matcher(using: store.format.algorithm)
@@ -118,16 +117,16 @@ public struct StorePull: Sendable {
                 report.refused.append(StoreProblem(kind: .corruptManifest, key: key, path: path, detail: "\(error)"))
             }
         }
-        wanted = Array(records.keys)
+        let wanted = Array(records.keys)
 
         // 3. The objects they need (a selection: level by level, from the headers).
         if template != nil {
-            var frontier = Set(records.values.flatMap(Self.objectReferences))
+            var frontier = Set(records.values.flatMap(\.objectDigests))
             while !frontier.isEmpty {
                 let paths = frontier.filter { !arrivedObjects.contains($0) }.map(StorePaths.object)
                     .filter { listing.objects[$0] != nil && missingHere($0) }.sorted()
                 let fetched = try remote.fetch(paths, into: folder) { progress?("objects", $0, paths.count) }
-                tally.bytes += fetched.bytes
+                bytes += fetched.bytes
                 let keys = fetched.paths.compactMap(StorePaths.key)
                 arrivedObjects.formUnion(keys)
                 frontier = []
@@ -152,7 +151,7 @@ public struct StorePull: Sendable {
             report.calls = try folder.moveIn(objects: acceptedObjects, calls: acceptedCalls, into: store)
             report.objects = acceptedObjects.count
         }
-        report.bytes = tally.bytes
+        report.bytes = bytes
         progress?("done", 0, 0)
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -169,10 +168,5 @@ public struct StorePull: Sendable {
         return try FileStore(
             root: root, create: true, algorithm: FileStore.exists(at: root) ? nil : format.algorithm, compressionLevel: format.compressionLevel,
             inlineLimit: format.inlineLimit, destructureDepth: format.destructureDepth, signingKeys: signingKeys)
-    }
-
-    /// The objects a record names (its values that are not inline).
-    static func objectReferences(_ record: CallRecord) -> [Digest] {
-        (record.arguments.map(\.value) + [record.result].compactMap { $0 }).filter { $0.inline == nil }.map(\.digest)
     }
 }

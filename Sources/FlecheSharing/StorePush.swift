@@ -100,11 +100,12 @@ public struct StorePush: Sendable {
     /// after every object the destination lacks.
     private func pushWholeStore(_ remote: RemoteStore, folder: IncomingFolder, isNew: Bool, into report: inout SharingReport) throws -> Sent {
         let algorithm = store.format.algorithm
-        let newCallPaths = isNew ? try store.calls.keys().map(StorePaths.call)
+        let localCalls = try store.calls.keys()
+        let newCallPaths = isNew ? localCalls.map(StorePaths.call)
                                  : try remote.sendAll("calls", algorithm: algorithm, from: store.root, dryRun: true) { _ in }.paths
         let selection = try PublishedCalls(store: store, keys: newCallPaths.compactMap(StorePaths.key))
         report.incompleteCalls = selection.incomplete
-        report.existingCalls = try store.calls.keys().count - newCallPaths.count
+        report.existingCalls = localCalls.count - newCallPaths.count
         let calls = selection.calls.map(StorePaths.call).sorted()
         if dryRun {
             let objects = isNew ? try store.objects.keys().map(StorePaths.object)

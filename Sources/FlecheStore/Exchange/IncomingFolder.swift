@@ -26,8 +26,7 @@ package final class IncomingFolder: Sendable {
     /// Makes a new incoming folder in `directory` (a store's `tmp/`, or the system's
     /// temporary folder for a dry run into a store that does not exist).
     package init(temporaryIn directory: String) throws {
-        let unique = StoreLayout(root: "/").temporaryPath().split(separator: "/").last!
-        let path = FileStore.absolute(directory) + "/" + Self.namePrefix + unique
+        let path = FileStore.absolute(directory) + "/" + Self.namePrefix + StoreLayout.uniqueName()
         self.path = path
         lock = try fenced {
             try FileSystem.makeDirectories(path)
@@ -45,7 +44,7 @@ package final class IncomingFolder: Sendable {
     /// Writes `lines` to a new file list in the folder (for `rsync --files-from`) and
     /// returns its path.
     package func writeList(_ lines: [String]) throws -> String {
-        let target = path + "/list-" + String(StoreLayout(root: "/").temporaryPath().split(separator: "-").last!)
+        let target = path + "/list-" + StoreLayout.uniqueName()
         let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
         try fenced { try bytes.withUnsafeBytes { try FileSystem.writeNewFile(target, parts: [$0], durable: false) } }
         return target

@@ -55,11 +55,13 @@ package struct StoreLayout: Sendable {
     private static let counter = Atomic<Int>(0)
     private static let processTag = "\(FileSystem.processID)-\(UInt32.random(in: 0...UInt32.max))"
 
-    /// A fresh name in `tmp/`: unique per process (pid and a random tag) and per write.
-    func temporaryPath() -> String {
-        let serial = Self.counter.add(1, ordering: .relaxed).newValue
-        return "\(tmpDirectory)/\(Self.processTag)-\(serial)"
+    /// A fresh name: unique per process (pid and a random tag) and per call.
+    static func uniqueName() -> String {
+        "\(processTag)-\(counter.add(1, ordering: .relaxed).newValue)"
     }
+
+    /// A fresh name in `tmp/` (``uniqueName()``).
+    func temporaryPath() -> String { "\(tmpDirectory)/\(Self.uniqueName())" }
 
     /// Writes `bytes` to `target` atomically: readers see the old file or the whole new one,
     /// never a part; a killed process leaves at most a stray file in `tmp/`.

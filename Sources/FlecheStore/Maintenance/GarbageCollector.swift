@@ -209,11 +209,8 @@ public struct GarbageCollector: Sendable {
             case .failure(let error as FlecheError) where error.isMiss: continue
             case .failure(let error): throw error  // a manifest gc cannot read: stop
             }
-            var closure: [Digest] = []
-            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 }) where reference.inline == nil {
-                if marking.reachable.insert(reference.digest).inserted { pending.append(reference.digest) }
-                closure.append(reference.digest)
-            }
+            let closure = record.objectDigests
+            for digest in closure where marking.reachable.insert(digest).inserted { pending.append(digest) }
             walk(&pending, &marking)
             // A recent manifest whose values are not all here: a copy in progress.
             if !marking.missing.isEmpty, closureIsIncomplete(closure, marking),

@@ -109,6 +109,12 @@ public struct CallRecord: Sendable, Hashable {
     public var valueDigests: [Digest] {
         arguments.map(\.value.digest) + (result.map { [$0.digest] } ?? [])
     }
+
+    /// The digests of the values this record keeps as objects (arguments, then the result;
+    /// inline values are left out): what gc marks from, verify and pull check, push sends.
+    public var objectDigests: [Digest] {
+        (arguments.map(\.value) + [result].compactMap { $0 }).filter { $0.inline == nil }.map(\.digest)
+    }
 }
 
 extension Value {

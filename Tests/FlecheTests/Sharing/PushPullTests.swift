@@ -56,7 +56,7 @@ struct PushPullTests {
         let target = try FileStore(root: directory.sub("b"), create: false)
         let records = try target.calls.records()
         #expect(records.count == 4 && records.allSatisfy { $0.record.name == "squares" })
-        let roots = records.flatMap { StorePull.objectReferences($0.record) }
+        let roots = records.flatMap { $0.record.objectDigests }
         let reached = try source.store.objects.reach(from: roots).reached
         #expect(Set(try target.objects.keys()) == reached)
         #expect(reached.count > records.count)  // children came too
@@ -104,7 +104,7 @@ struct PushPullTests {
         #expect(selection == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["FORMAT"], ["objects"], ["calls"], ["objects"]])
         let listed = Set(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("objects/") && !$0.hasSuffix("/") }.map(String.init))
         let records = try FileStore(root: directory.sub("c")).calls.records()
-        let reached = try source.store.objects.reach(from: records.flatMap { StorePull.objectReferences($0.record) }).reached
+        let reached = try source.store.objects.reach(from: records.flatMap { $0.record.objectDigests }).reached
         #expect(records.count == 3 && listed == Set(reached.map(StorePaths.object)), "\(listed.count) listed, \(reached.count) reached")
     }
 
@@ -165,7 +165,7 @@ struct PushPullTests {
         #expect(report.calls.count == 3)
         let records = try target.store.calls.records()
         #expect(records.count == 3 && records.allSatisfy { $0.record.name == "tables" })
-        let reached = try source.store.objects.reach(from: records.flatMap { StorePull.objectReferences($0.record) }).reached
+        let reached = try source.store.objects.reach(from: records.flatMap { $0.record.objectDigests }).reached
         #expect(Set(try target.store.objects.keys()) == reached)
         let runs = Counter()
         for i in 0..<3 { _ = try target.tables(runs)(i) }

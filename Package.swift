@@ -11,7 +11,7 @@ import PackageDescription
 //   FlecheCache   BaseCache and its family, Call, LazyCall, metadata collectors
 //   FlecheStore   records, storages, the file store, gc, verify
 //   FlecheValue   Value, digests, JSON, FlecheError
-//   FlecheSystem  the system-call fence (swift-system and the few raw calls it lacks)
+//   FlecheSystem  the system-call fence (swift-system, the few raw calls it lacks, child processes)
 let package = Package(
     name: "Fleche",
     platforms: [.macOS(.v15)],
@@ -33,9 +33,10 @@ let package = Package(
 
         // MARK: The library, bottom to top
         .target(name: "CThreadStack"),
+        .target(name: "CSpawn"),
         .target(
             name: "FlecheSystem",
-            dependencies: ["CThreadStack", .product(name: "SystemPackage", package: "swift-system")]),
+            dependencies: ["CThreadStack", "CSpawn", .product(name: "SystemPackage", package: "swift-system")]),
         .target(
             name: "FlecheValue",
             dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "FlecheStore",
             dependencies: ["FlecheValue", "FlecheSystem", "CDeflate", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "FlecheCache", dependencies: ["FlecheStore"]),
+        .target(name: "FlecheCache", dependencies: ["FlecheStore", "FlecheSystem"]),
         .target(name: "FlecheQuery", dependencies: ["FlecheCache"]),
         .target(
             name: "FlecheConfig",

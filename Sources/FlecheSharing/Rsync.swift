@@ -51,36 +51,13 @@ public struct Rsync: Sendable {
     /// Runs rsync with `arguments` (file lists go in files, `--files-from=FILE`: a child
     /// that exits early can then never leave us writing to a closed pipe), handing each
     /// line of its standard output to `line`.
-    func run(_ arguments: [String], line: (Substring) -> Void = { _ in }) throws -> Outcome {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw SharingError.rsyncMissing(executable)
-        }
-        // Standard error on a thread of its own, so that a child blocked writing it never
-        // waits on us reading standard output.
-        let group = DispatchGroup()
-        let errorText = Locked([UInt8]())
-        let errorDescriptor = errors.fileHandleForReading.fileDescriptor
-        DispatchQueue.global().async(group: group) {
-            try? FileSystem.readUntilEnd(descriptor: errorDescriptor) { bytes in errorText.withLock { $0 += bytes } }
-        }
+    /// With `stopper`, another thread may end it early.
+    func run(_ arguments: [String], stopper: ChildProcess.Stopper? = nil, line: (Substring) -> Void = { _ in }) throws -> Outcome {
         var pending: [UInt8] = []
-        var readError: SystemCallError?
+        var errorText: [UInt8] = []
+        let status: Int32
         do {
-            try FileSystem.readUntilEnd(descriptor: output.fileHandleForReading.fileDescriptor) { bytes in
+            status = try ChildProcess.run(executable, arguments: arguments, stopper: stopper, output: { bytes in
                 pending += bytes
                 var start = 0
                 while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -88,18 +65,15 @@ public struct Rsync: Sendable {
                     start = newline + 1
                 }
                 pending.removeFirst(start)
-            }
+            }, errors: { errorText += $0 })
+        } catch where error.operation == "spawn" {
+            throw SharingError.rsyncMissing(executable)
         } catch {
-            readError = error
+            throw FlecheError.io(path: error.path, operation: error.operation, errno: error.errno.rawValue)
         }
         if !pending.isEmpty { line(Substring(decoding: pending, as: UTF8.self)) }
-        process.waitUntilExit()
-        group.wait()
-        if let readError { throw FlecheError.io(path: readError.path, operation: readError.operation, errno: readError.errno.rawValue) }
-        let message = errorText.withLock { String(decoding: $0, as: UTF8.self) }
-        let lines = message.split(separator: "\n", omittingEmptySubsequences: true).suffix(20).map(String.init)
-        // `env` exits 127 when it cannot find the program.
-        if process.terminationStatus == 127, !executable.contains("/") { throw SharingError.rsyncMissing(executable) }
-        return Outcome(status: process.terminationStatus, errorLines: lines)
+        let lines = String(decoding: errorText, as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: true).suffix(20).map(String.init)
+        return Outcome(status: status, errorLines: lines)
     }
 }

@@ -1,4 +1,5 @@
 import FlecheStore
+import FlecheSystem
 import FlecheValue
 import Foundation
 
@@ -100,21 +101,11 @@ public struct GitCollector: MetadataCollector {
     }
 
     private static func git(_ arguments: String...) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return nil
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var output: [UInt8] = []
+        guard let status = try? ChildProcess.run("git", arguments: arguments, output: { output += $0 }, errors: { _ in }),
+              status == 0
+        else { return nil }
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -10,6 +10,8 @@ struct PublishedCalls {
     private(set) var objects = Set<Digest>()
     /// Calls left out: a value they need is missing or unreadable here.
     private(set) var incomplete: [Digest] = []
+    /// Calls left out because their manifest could not be read (with a warning).
+    private(set) var unreadable: [Digest] = []
     private var roots: [Digest: [Digest]] = [:]
     private let store: FileStore
 
@@ -22,14 +24,17 @@ struct PublishedCalls {
     /// The calls `keys` (those that cannot be read are left out, with a warning).
     init(store: FileStore, keys: [Digest]) throws {
         var records: [(key: Digest, record: CallRecord)] = []
+        var unreadable: [Digest] = []
         for key in keys {
             do {
                 records.append((key, try store.calls.load(key)))
             } catch let error as FlecheError {
                 if !error.isMiss { log.warning("push skips an unreadable call", metadata: ["key": "\(key.hex)", "error": "\(error)"]) }
+                unreadable.append(key)
             }
         }
         try self.init(store: store, records: records)
+        self.unreadable = unreadable
     }
 
     private init(store: FileStore, records: [(key: Digest, record: CallRecord)]) throws {
@@ -55,9 +60,17 @@ struct PublishedCalls {
         }
     }
 
-    /// The objects `keys` (calls of this selection) reach.
+    /// The objects the calls `keys` reach: for calls of this selection, from what it read;
+    /// for others (a walk of `calls/` also sends manifests saved here after the selection
+    /// was made), from their manifests.
     func objects(reachedBy keys: [Digest]) throws -> Set<Digest> {
-        try store.objects.reach(from: keys.flatMap { roots[$0] ?? [] }).reached
+        let known = keys.filter { roots[$0] != nil }
+        if known.count == keys.count, known.count == roots.count { return objects }
+        var starts = known.flatMap { roots[$0] ?? [] }
+        for key in keys where roots[key] == nil {
+            starts += (try? store.calls.load(key).objectDigests) ?? []
+        }
+        return try store.objects.reach(from: starts).reached
     }
 }
 

@@ -1,5 +1,7 @@
 import FlecheStore
+import FlecheSystem
 import FlecheValue
+import Foundation
 
 /// The other side of a push or pull: a store at an address, seen only through `rsync`.
 struct RemoteStore {
@@ -43,32 +45,97 @@ struct RemoteStore {
         return try transfer(entries, listedIn: folder, from: source, to: folder.path + "/", extra: [], progress: progress)
     }
 
-    /// Copies the files at `paths` from the local store at `root` to this store, each only
-    /// if the store does not have it (`--ignore-existing`), through the store's `tmp/`
-    /// (`--temp-dir`), so a file appears in place whole or not at all.
-    func send(_ paths: [String], listedIn folder: IncomingFolder, from root: String, makingPath: Bool = false, progress: (Int) -> Void) throws -> Tally {
+    /// What this store lacks of a local store: paths relative to the store.
+    struct Missing {
+        var calls: Set<String> = []
+        var objects: Set<String> = []
+    }
+
+    /// The manifests and objects of the local store at `root` that this store lacks, found
+    /// by a dry run of a walk of both folders: rsync prints only the names that would move,
+    /// so this costs a walk of both sides, less than a listing of every name there
+    /// (`--list-only` writes one line per file).
+    func missing(from root: String, algorithm: DigestAlgorithm, stopper: ChildProcess.Stopper? = nil) throws -> Missing {
+        let rules = Self.keyRules("calls", algorithm: algorithm) + Self.keyRules("objects", algorithm: algorithm) + ["--exclude=*"]
+        let tally = try run(rsync.commonOptions + ["--recursive", "--dry-run"] + rules + [Self.folder(root)], to: address.rsyncRoot, stopper: stopper) { _ in }
+        var missing = Missing()
+        for path in tally.paths {
+            if path.hasPrefix("calls/") { missing.calls.insert(path) } else if path.hasPrefix("objects/") { missing.objects.insert(path) }
+        }
+        return missing
+    }
+
+    /// Reads this store's `FORMAT` (``fetchFormat(into:)``) and, by a second rsync at the
+    /// same time, what it lacks of the local store at `root` (``missing(from:algorithm:stopper:)``):
+    /// both runs pay rsync's start and its exit (two 20 ms sleeps in every run) at once.
+    /// When there is no `FORMAT`, the dry run is stopped: there is no store to compare with.
+    func fetchFormatAndMissing(
+        into folder: IncomingFolder, from root: String, algorithm: DigestAlgorithm
+    ) -> (format: Result<[UInt8]?, Error>, missing: Result<Missing, Error>) {
+        let format = Locked<Result<[UInt8]?, Error>?>(nil)
+        let group = DispatchGroup()
+        let other = self
+        let stopper = ChildProcess.Stopper()
+        DispatchQueue.global().async(group: group) {
+            let result = Result { try other.fetchFormat(into: folder) }
+            format.withLock { $0 = result }
+            if case .success(nil) = result { stopper.stop() }
+        }
+        let missing = Result { try self.missing(from: root, algorithm: algorithm, stopper: stopper) }
+        group.wait()
+        return (format.withLock { $0! }, missing)
+    }
+
+    /// Creates this store from the local store at `root`: its `FORMAT` and empty folders
+    /// (`--dirs`), the path made as needed (`--mkpath`). Returns whether this `FORMAT` was
+    /// written (false when another process created the store first: its `FORMAT` stays).
+    func create(from root: String) throws -> Bool {
+        let sources = ["FORMAT", "calls", "objects", "tmp"].map { Self.folder(root) + "./" + $0 }
+        let tally = try run(rsync.commonOptions + ["--mkpath", "--dirs", "--relative"] + sources, to: address.rsyncRoot) { _ in }
+        return tally.paths.contains("FORMAT")
+    }
+
+    /// Copies the files at `paths` (relative to the local store at `root`) to this store,
+    /// each only if the store does not have it (`--ignore-existing`), through the store's
+    /// `tmp/` (`--temp-dir`), so a file appears in place whole or not at all. The paths go
+    /// on rsync's command line (`root/./path` with `--relative`): a `--files-from` list
+    /// would cost 74 system calls per name, read one byte at a time.
+    func send(_ paths: [String], from root: String, progress: (Int) -> Void) throws -> Tally {
         guard !paths.isEmpty else { return Tally() }
-        // A new store: its FORMAT and empty folders (`--dirs` without their contents).
-        let extra = makingPath ? ["--mkpath", "--dirs", "--exclude=/*/*"] : ["--temp-dir=tmp"]
-        return try transfer(paths, listedIn: folder, from: root.hasSuffix("/") ? root : root + "/", to: address.rsyncRoot, extra: extra, progress: progress)
+        let base = Self.folder(root) + "./"
+        return try run(rsync.commonOptions + ["--temp-dir=tmp", "--relative"] + paths.map { base + $0 }, to: address.rsyncRoot, progress: progress)
+    }
+
+    /// Whether ``send(_:from:progress:)`` may put `paths` on one command line: at most
+    /// `listLimit` names and 256 KiB (Linux allows 2 MiB of arguments and environment).
+    static func fitsCommandLine(_ paths: [String], root: String) -> Bool {
+        paths.count <= listLimit && paths.reduce(0) { $0 + $1.utf8.count + root.utf8.count + 4 } <= 262_144
+    }
+
+    /// Above this many files a whole store is sent by walking its folders with filter
+    /// rules, which costs what `rsync -a` does; below it, naming the files costs less.
+    static let listLimit = 1_500
+
+    /// Copies the files at `paths` like ``send(_:from:progress:)``, named in a file list
+    /// (`--files-from`) in `folder`: for sets too large for a command line (rsync reads the
+    /// list one byte per `read`, about 110 µs per file here).
+    func send(_ paths: [String], listedIn folder: IncomingFolder, from root: String, progress: (Int) -> Void) throws -> Tally {
+        guard !paths.isEmpty else { return Tally() }
+        if Self.fitsCommandLine(paths, root: root) { return try send(paths, from: root, progress: progress) }
+        return try transfer(paths, listedIn: folder, from: Self.folder(root), to: address.rsyncRoot, extra: ["--temp-dir=tmp"], progress: progress)
     }
 
     /// Sends every file of `folder` (`objects` or `calls`) whose name is a key of
     /// `algorithm` and that this store lacks, except `excluding` (relative paths), walking
-    /// the folder with filter rules rather than a file list: rsync reads a `--files-from`
-    /// list one byte per `read` (74 system calls per object name, 110 µs per file here),
-    /// where a walk costs what `rsync -a` does.
-    /// With `dryRun`, nothing moves and the tally lists what would (a listing of what the
-    /// store lacks).
+    /// the folder with filter rules: for sets too large to name one by one.
     func sendAll(
-        _ folder: String, algorithm: DigestAlgorithm, excluding: [String] = [], from root: String, dryRun: Bool = false,
-        progress: (Int) -> Void
+        _ folder: String, algorithm: DigestAlgorithm, excluding: [String] = [], from root: String, progress: (Int) -> Void
     ) throws -> Tally {
         let rules = excluding.map { "--exclude=/\($0)" } + Self.keyRules(folder, algorithm: algorithm) + ["--exclude=*"]
-        return try run(rsync.commonOptions + ["--recursive", "--temp-dir=tmp"] + (dryRun ? ["--dry-run"] : []) + rules,
-                       from: root.hasSuffix("/") ? root : root + "/",
-                       to: address.rsyncRoot, progress: progress)
+        return try run(rsync.commonOptions + ["--recursive", "--temp-dir=tmp"] + rules, from: Self.folder(root), to: address.rsyncRoot, progress: progress)
     }
+
+    private static func folder(_ path: String) -> String { path.hasSuffix("/") ? path : path + "/" }
 
     /// Copies into `folder` every manifest and object of this store whose name is a key of
     /// `algorithm` and that the local store at `root` lacks (`--compare-dest` with
@@ -101,9 +168,14 @@ struct RemoteStore {
     /// Runs rsync with `arguments`, each file only if the receiver lacks it
     /// (`--ignore-existing`), and tallies the files it reports.
     private func run(_ arguments: [String], from source: String, to destination: String, progress: (Int) -> Void) throws -> Tally {
+        try run(arguments + [source], to: destination, progress: progress)
+    }
+
+    /// Runs rsync with `arguments` (ending with the sources) and `destination`.
+    private func run(_ arguments: [String], to destination: String, stopper: ChildProcess.Stopper? = nil, progress: (Int) -> Void) throws -> Tally {
         var tally = Tally()
         // `--out-format` prints one line per file actually transferred: ">> LENGTH NAME".
-        let outcome = try rsync.run(arguments + ["--ignore-existing", "--out-format=>> %l %n", source, destination]) { line in
+        let outcome = try rsync.run(["--ignore-existing", "--out-format=>> %l %n"] + arguments + [destination], stopper: stopper) { line in
             guard line.hasPrefix(">> "), !line.hasSuffix("/") else { return }
             let fields = line.dropFirst(3).split(separator: " ", maxSplits: 1)
             guard fields.count == 2 else { return }

@@ -8,19 +8,21 @@ import Foundation
 /// have not arrived:
 /// 1. the destination's `FORMAT` is read (a new destination gets this store's `FORMAT`
 ///    and its folders first) and must have the same format version and digest algorithm;
-/// 2. the destination is listed, and the calls to publish (all, or those `template`
-///    matches) are compared with it: what it lacks is sent, each file only if it is still
-///    absent there (`--ignore-existing`), through its `tmp/`;
-/// 3. objects first: every object the calls reach, children included (without a template,
-///    every object of the store the destination lacks);
+/// 2. at the same time, a dry run of a walk of `calls/` and `objects/` says what the
+///    destination lacks; the calls to publish (all, or those `template` matches) are the
+///    ones it lacks whose values are all here, and what they reach is sent, each file
+///    only if it is still absent there (`--ignore-existing`), through its `tmp/`;
+/// 3. objects first: the objects the calls reach, children included, that the
+///    destination lacks;
 /// 4. then the manifests;
 /// 5. then once more the objects the sent manifests reach, which costs a listing: a gc on
 ///    the destination that ran with no grace period between steps 3 and 4 may have swept
 ///    objects no manifest named yet, and this puts them back.
 ///
-/// A whole store is sent by walking its folders with rsync's filter rules (as fast as
-/// `rsync -a`); a selection is sent by a file list, which rsync reads one byte per system
-/// call, about 110 µs per file.
+/// Sets of files up to ``RemoteStore/listLimit`` go on rsync's command line; larger ones
+/// of a whole store are sent by walking its folders with rsync's filter rules (as fast as
+/// `rsync -a`, and sending any other object the destination lacks), of a selection by a
+/// file list (`--files-from`, which rsync reads one byte per system call: 110 µs per file).
 ///
 /// `tmp/`, `gc.lock`, `lost+found/` and any file that is not a key are never sent. A push
 /// killed half way leaves whole files only (rsync renames each into place), manifests only
@@ -57,23 +59,56 @@ public struct StorePush: Sendable {
         let folder = try IncomingFolder(storeRoot: store.root)
         defer { try? folder.remove() }
 
-        // 1. The destination's FORMAT.
-        var remoteFormat = try remote.fetchFormat(into: folder)
-        if remoteFormat == nil && !dryRun {
-            _ = try remote.send(["FORMAT", "calls/", "objects/", "tmp/"], listedIn: folder, from: store.root, makingPath: true) { _ in }
-            remoteFormat = try remote.fetchFormat(into: folder)
-            guard remoteFormat != nil else { throw SharingError.notAStore(destination.description) }
-        }
-        if let remoteFormat {
+        // 1. The destination's FORMAT and, by a second rsync at the same time, what it lacks.
+        let algorithm = store.format.algorithm
+        let (format, lacking) = remote.fetchFormatAndMissing(into: folder, from: store.root, algorithm: algorithm)
+        let missing: RemoteStore.Missing
+        if let remoteFormat = try format.get() {
             try Compatibility.check(local: store, remote: remoteFormat, address: destination)
+            missing = try lacking.get()
+        } else {
+            // No store there (the dry run's answer, or its error, tells nothing more).
+            missing = try RemoteStore.Missing(calls: Set(store.calls.keys().map(StorePaths.call)),
+                                              objects: Set(store.objects.keys().map(StorePaths.object)))
+            if !dryRun, try !remote.create(from: store.root) {
+                // Another push created it first: its FORMAT decides.
+                guard let remoteFormat = try remote.fetchFormat(into: folder) else { throw SharingError.notAStore(destination.description) }
+                try Compatibility.check(local: store, remote: remoteFormat, address: destination)
+            }
         }
 
-        let sent = try template == nil ? pushWholeStore(remote, folder: folder, isNew: remoteFormat == nil, into: &report)
-                                       : pushSelection(remote, folder: folder, isNew: remoteFormat == nil, into: &report)
-        progress?("done", 0, 0)
-        report.calls = sent.calls
-        report.objects = sent.objects
-        report.bytes = sent.bytes
+        // 2. What to send: the new calls whose values are all here, and the objects they
+        //    reach that the destination lacks.
+        let selection: PublishedCalls
+        if let template {
+            selection = try PublishedCalls(store: store, template: template)
+            report.existingCalls = selection.calls.count - selection.calls.filter { missing.calls.contains(StorePaths.call($0)) }.count
+        } else {
+            selection = try PublishedCalls(store: store, keys: missing.calls.compactMap(StorePaths.key))
+            report.existingCalls = try store.calls.keys().count - missing.calls.count
+        }
+        report.incompleteCalls = selection.incomplete
+        let calls = selection.calls.map(StorePaths.call).filter(missing.calls.contains).sorted()
+        let objects = selection.objects.map(StorePaths.object).filter(missing.objects.contains).sorted()
+        if dryRun {
+            report.calls = calls.compactMap(StorePaths.key)
+            report.objects = objects.count
+            report.bytes = (objects + calls).reduce(0) { $0 + (store.fileSize(relativePath: $1) ?? 0) }
+        } else {
+            // 3–5. Objects, manifests, the sent manifests' objects again.
+            var sent = Sent()
+            sent.add(try send(objects, folder: "objects", remote, listedIn: folder) { progress?("objects", $0, objects.count) }, calls: false)
+            let leftOut = (selection.incomplete + selection.unreadable).map(StorePaths.call)
+            sent.add(try send(calls, folder: "calls", excluding: leftOut, remote, listedIn: folder) { progress?("calls", $0, calls.count) }, calls: true)
+            if !sent.calls.isEmpty {
+                let reached = try selection.objects(reachedBy: sent.calls).map(StorePaths.object).sorted()
+                sent.add(try send(reached, folder: "objects", remote, listedIn: folder) { _ in }, calls: false)
+            }
+            progress?("done", 0, 0)
+            report.calls = sent.calls
+            report.objects = sent.objects
+            report.bytes = sent.bytes
+        }
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
@@ -90,72 +125,16 @@ public struct StorePush: Sendable {
         }
     }
 
-    /// Above this many files a transfer walks the folders with filter rules; below it, a
-    /// file list costs less than the walk (rsync reads a list one byte per `read`, about
-    /// 110 µs per file here; a walk of a 30,000-file store costs about 150 ms).
-    static let listLimit = 1_500
-
-    /// The whole store: the manifests the destination lacks, found by a dry run of their
-    /// walk (a listing), are checked here (their values must all be present), then sent
-    /// after every object the destination lacks.
-    private func pushWholeStore(_ remote: RemoteStore, folder: IncomingFolder, isNew: Bool, into report: inout SharingReport) throws -> Sent {
-        let algorithm = store.format.algorithm
-        let localCalls = try store.calls.keys()
-        let newCallPaths = isNew ? localCalls.map(StorePaths.call)
-                                 : try remote.sendAll("calls", algorithm: algorithm, from: store.root, dryRun: true) { _ in }.paths
-        let selection = try PublishedCalls(store: store, keys: newCallPaths.compactMap(StorePaths.key))
-        report.incompleteCalls = selection.incomplete
-        report.existingCalls = localCalls.count - newCallPaths.count
-        let calls = selection.calls.map(StorePaths.call).sorted()
-        if dryRun {
-            let objects = isNew ? try store.objects.keys().map(StorePaths.object)
-                                : try remote.sendAll("objects", algorithm: algorithm, from: store.root, dryRun: true) { _ in }.paths
-            return Sent(calls: selection.calls, objects: objects.count,
-                        bytes: (objects + calls).reduce(0) { $0 + (store.fileSize(relativePath: $1) ?? 0) })
+    /// Sends `paths`, all under `folder`: named on rsync's command line when they fit;
+    /// else, for a whole store, by a walk of the folder (which also sends what else of it
+    /// the destination lacks, but `excluding`), and for a selection, by a file list.
+    private func send(
+        _ paths: [String], folder name: String, excluding: [String] = [], _ remote: RemoteStore, listedIn folder: IncomingFolder,
+        progress: (Int) -> Void
+    ) throws -> RemoteStore.Tally {
+        if template != nil || RemoteStore.fitsCommandLine(paths, root: store.root) {
+            return try remote.send(paths, listedIn: folder, from: store.root, progress: progress)
         }
-        var sent = Sent()
-        sent.add(try remote.sendAll("objects", algorithm: algorithm, from: store.root) { progress?("objects", $0, 0) }, calls: false)
-        if calls.count <= Self.listLimit {
-            sent.add(try remote.send(calls, listedIn: folder, from: store.root) { progress?("calls", $0, calls.count) }, calls: true)
-        } else {
-            let excluded = selection.incomplete.map(StorePaths.call)
-            sent.add(try remote.sendAll("calls", algorithm: algorithm, excluding: excluded, from: store.root) {
-                progress?("calls", $0, calls.count)
-            }, calls: true)
-        }
-        try sendObjectsAgain(remote, folder: folder, selection: selection, sent: &sent)
-        return sent
-    }
-
-    /// A selection: its manifests and exactly the objects they reach, by file lists, after a
-    /// listing of the destination.
-    private func pushSelection(_ remote: RemoteStore, folder: IncomingFolder, isNew: Bool, into report: inout SharingReport) throws -> Sent {
-        let selection = try PublishedCalls(store: store, template: template)
-        report.incompleteCalls = selection.incomplete
-        let listing = isNew ? RemoteListing(hexLength: store.format.algorithm.hexLength) : try remote.list(algorithm: store.format.algorithm)
-        let callPaths = selection.calls.map(StorePaths.call)
-        let newCalls = callPaths.filter { listing.calls[$0] == nil }.sorted()
-        report.existingCalls = callPaths.count - newCalls.count
-        let newObjects = selection.objects.map(StorePaths.object).filter { listing.objects[$0] == nil }.sorted()
-        if dryRun {
-            return Sent(calls: newCalls.compactMap(StorePaths.key), objects: newObjects.count,
-                        bytes: (newObjects + newCalls).reduce(0) { $0 + (store.fileSize(relativePath: $1) ?? 0) })
-        }
-        var sent = Sent()
-        sent.add(try remote.send(newObjects, listedIn: folder, from: store.root) { progress?("objects", $0, newObjects.count) }, calls: false)
-        sent.add(try remote.send(newCalls, listedIn: folder, from: store.root) { progress?("calls", $0, newCalls.count) }, calls: true)
-        try sendObjectsAgain(remote, folder: folder, selection: selection, sent: &sent)
-        return sent
-    }
-
-    /// Step 5: the objects the sent manifests reach, once more; only those missing there move.
-    private func sendObjectsAgain(_ remote: RemoteStore, folder: IncomingFolder, selection: PublishedCalls, sent: inout Sent) throws {
-        guard !sent.calls.isEmpty else { return }
-        let reached = try selection.objects(reachedBy: sent.calls).map(StorePaths.object).sorted()
-        if reached.count <= Self.listLimit {
-            sent.add(try remote.send(reached, listedIn: folder, from: store.root) { _ in }, calls: false)
-        } else {
-            sent.add(try remote.sendAll("objects", algorithm: store.format.algorithm, from: store.root) { _ in }, calls: false)
-        }
+        return try remote.sendAll(name, algorithm: store.format.algorithm, excluding: excluding, from: store.root, progress: progress)
     }
 }

@@ -64,21 +64,42 @@ struct PushPullTests {
     }
 
     /// The folders each rsync run of a push moved, in order, read from a logging rsync's
-    /// log: a file list's first components, or the folders a walk's filter rules include.
+    /// log: the first components of the files it named (on its command line as
+    /// `root/./path`, or in a file list), or the folders a walk's filter rules include.
+    /// Dry runs (which move nothing, and run beside the read of `FORMAT`) are left out.
     static func runKinds(_ log: String) throws -> [Set<String>] {
         var runs: [Set<String>] = []
+        var dry = false
         for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
             if line.hasPrefix("RUN ") {
+                dry = line.contains(" --dry-run")
+                if dry { continue }
                 var kinds = Set<String>()
-                for word in line.split(separator: " ") where word.hasPrefix("--include=/") && word.hasSuffix("/") {
-                    kinds.insert(String(word.dropFirst("--include=/".count).dropLast()))
+                for word in line.split(separator: " ") {
+                    if word.hasPrefix("--include=/") && word.hasSuffix("/") {
+                        kinds.insert(String(word.dropFirst("--include=/".count).dropLast()))
+                    } else if let named = word.range(of: "/./") {
+                        kinds.insert(word[named.upperBound...].split(separator: "/").first.map(String.init) ?? "")
+                    }
                 }
                 runs.append(kinds.filter { !$0.contains("/") })
-            } else if !runs.isEmpty {
+            } else if !dry, !runs.isEmpty {
                 runs[runs.count - 1].insert(line.split(separator: "/").first.map(String.init) ?? "")
             }
         }
         return runs.filter { !$0.isEmpty }
+    }
+
+    /// The object files a logging rsync's runs named, on command lines or in file lists.
+    static func namedObjects(_ log: String) throws -> Set<String> {
+        var named = Set<String>()
+        for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
+            let words = line.hasPrefix("RUN ") ? line.split(separator: " ").compactMap { word in
+                word.range(of: "/./").map { word[$0.upperBound...] }
+            } : [line]
+            named.formUnion(words.filter { $0.hasPrefix("objects/") && !$0.hasSuffix("/") }.map(String.init))
+        }
+        return named
     }
 
     @Test("push sends every object before any manifest, then the sent manifests' objects again")
@@ -90,22 +111,31 @@ struct PushPullTests {
         var push = StorePush(store: source.store, to: .local(directory.sub("b")))
         push.rsync = rsync
         _ = try push.run()
-        // A whole store: the manifests it lacks by a dry-run walk, every object it lacks by a
-        // walk, then the new manifests and their objects by lists (few of them here).
+        // A new store: its FORMAT read (absent), the store created, then the objects, the
+        // manifests and their objects again, named one by one (few of them here).
         let whole = try Self.runKinds(log)
-        #expect(whole == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["FORMAT"], ["calls"], ["objects"], ["calls"], ["objects"]])
+        #expect(whole == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["objects"], ["calls"], ["objects"]])
         #expect(try source.allHit(0..<3))
+
+        // A second push after two new calls: FORMAT read (present) beside the dry run, then
+        // only the new call and its objects.
+        try source.fill(3..<4)
+        try FileManager.default.removeItem(atPath: log)
+        let again = try push.run()
+        #expect(try Self.runKinds(log) == [["FORMAT"], ["objects"], ["calls"], ["objects"]])
+        #expect(again.calls.count == 2 && again.existingCalls == 6)  // tables(3), squares(3)
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains(" --dry-run "))
 
         try FileManager.default.removeItem(atPath: log)
         var selected = StorePush(store: source.store, to: .local(directory.sub("c")), template: CallTemplate(name: "tables"))
         selected.rsync = rsync
         _ = try selected.run()
         let selection = try Self.runKinds(log)
-        #expect(selection == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["FORMAT"], ["objects"], ["calls"], ["objects"]])
-        let listed = Set(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("objects/") && !$0.hasSuffix("/") }.map(String.init))
+        #expect(selection == [["FORMAT"], ["FORMAT", "calls", "objects", "tmp"], ["objects"], ["calls"], ["objects"]])
+        let listed = try Self.namedObjects(log)
         let records = try FileStore(root: directory.sub("c")).calls.records()
         let reached = try source.store.objects.reach(from: records.flatMap { $0.record.objectDigests }).reached
-        #expect(records.count == 3 && listed == Set(reached.map(StorePaths.object)), "\(listed.count) listed, \(reached.count) reached")
+        #expect(records.count == 4 && listed == Set(reached.map(StorePaths.object)), "\(listed.count) listed, \(reached.count) reached")
     }
 
     @Test("push refuses a destination with another digest algorithm and sends nothing")

@@ -66,10 +66,15 @@ func loggingRsync(in directory: TemporaryDirectory) throws -> (rsync: Rsync, log
     let script = directory.sub("rsync-logging")
     try """
         #!/bin/sh
-        echo "RUN $*" >> '\(log)'
+        # One append per run, so that runs at the same time (a push reads FORMAT beside its
+        # dry run) do not interleave their lines.
+        entry=$(mktemp)
+        echo "RUN $*" >> "$entry"
         for argument in "$@"; do
-            case "$argument" in --files-from=*) cat "${argument#--files-from=}" >> '\(log)';; esac
+            case "$argument" in --files-from=*) cat "${argument#--files-from=}" >> "$entry";; esac
         done
+        cat "$entry" >> '\(log)'
+        rm -f "$entry"
         exec \(rsyncPath ?? "rsync") "$@"
         """.write(toFile: script, atomically: true, encoding: .utf8)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)

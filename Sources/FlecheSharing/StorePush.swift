@@ -15,14 +15,14 @@ import Foundation
 /// 3. objects first: the objects the calls reach, children included, that the
 ///    destination lacks;
 /// 4. then the manifests;
-/// 5. then once more the objects the sent manifests reach, which costs a listing: a gc on
-///    the destination that ran with no grace period between steps 3 and 4 may have swept
-///    objects no manifest named yet, and this puts them back.
+/// 5. then once more the objects the sent manifests reach: a gc on the destination between
+///    steps 3 and 4 may have swept an object it already had that no manifest named yet,
+///    and this puts it back.
 ///
-/// Sets of files up to ``RemoteStore/listLimit`` go on rsync's command line; larger ones
-/// of a whole store are sent by walking its folders with rsync's filter rules (as fast as
-/// `rsync -a`, and sending any other object the destination lacks), of a selection by a
-/// file list (`--files-from`, which rsync reads one byte per system call: 110 µs per file).
+/// Sets of up to 1,500 files go on rsync's command line; larger ones of a whole store are
+/// sent by walking its folders with rsync's filter rules (as fast as `rsync -a`, and sending
+/// any other object the destination lacks), of a selection by a file list (`--files-from`,
+/// which rsync reads one byte per system call: 110 µs per file).
 ///
 /// `tmp/`, `gc.lock`, `lost+found/` and any file that is not a key are never sent. A push
 /// killed half way leaves whole files only (rsync renames each into place), manifests only

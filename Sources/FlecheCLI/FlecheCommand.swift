@@ -10,7 +10,7 @@ struct FlecheCommand: ParsableCommand {
         version: FlecheLibrary.version,
         subcommands: [
             InitCommand.self, ListCommand.self, ShowCommand.self, CatCommand.self, QueryCommand.self,
-            ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, GCCommand.self,
+            ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, DiskUsageCommand.self, GCCommand.self,
             VerifyCommand.self, TableCommand.self, TransferCommand.self, PushCommand.self, PullCommand.self, RedigestCommand.self,
         ])
 

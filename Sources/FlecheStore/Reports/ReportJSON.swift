@@ -57,3 +57,21 @@ extension FileStore {
         .object([("store", .string(root)), ("digest", .string(format.algorithm.rawValue))])
     }
 }
+
+extension DiskUsage {
+    /// The measure as `fleche du --json` prints it.
+    public var json: JSON {
+        .object([
+            ("functions", .array(functions.map { function in
+                .object([
+                    ("name", .string(function.name)), ("module", function.module.map(JSON.string) ?? .null),
+                    ("calls", .int(Int64(function.calls))), ("manifest_bytes", .int(Int64(function.manifestBytes))),
+                    ("own_bytes", .int(Int64(function.ownBytes))), ("shared_bytes", .int(Int64(function.sharedBytes))),
+                    ("total_bytes", .int(Int64(function.totalBytes))),
+                ])
+            })),
+            ("shared_bytes", .int(Int64(sharedBytes))), ("unreached_bytes", .int(Int64(unreachedBytes))),
+            ("total_bytes", .int(Int64(totalBytes))), ("files", .int(Int64(files))),
+        ])
+    }
+}

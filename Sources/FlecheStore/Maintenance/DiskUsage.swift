@@ -1,0 +1,88 @@
+import FlecheSystem
+import FlecheValue
+
+/// Where a store's bytes go, by function: `fleche du`.
+///
+/// Each function's calls reach objects (their values, children included, through object
+/// headers). An object reached by one function's calls only is that function's own; one
+/// reached by several functions' calls (equal results, a shared sub-structure) is counted
+/// under each of them as shared, and once in ``sharedBytes``, so that the store's total is
+/// the sum of every function's manifests and own bytes, plus ``sharedBytes``, plus
+/// ``unreachedBytes``. Bytes are the sizes of the files (compressed objects as stored).
+public struct DiskUsage: Sendable {
+    /// One function's part of the store.
+    public struct Function: Sendable, Equatable {
+        /// The function's name.
+        public let name: String
+        /// The module that declared it, when recorded.
+        public let module: String?
+        /// How many calls the store holds.
+        public internal(set) var calls = 0
+        /// The sizes of those calls' manifests.
+        public internal(set) var manifestBytes = 0
+        /// The sizes of the objects only this function's calls reach (what evicting every
+        /// call of it and running gc would free, with its manifests).
+        public internal(set) var ownBytes = 0
+        /// The sizes of the objects this function's calls reach that another function's
+        /// calls reach too.
+        public internal(set) var sharedBytes = 0
+
+        /// Manifests, own and shared bytes together: what this function's calls occupy.
+        public var totalBytes: Int { manifestBytes + ownBytes + sharedBytes }
+
+        /// `module.name`, or `name` when no module was recorded.
+        public var qualifiedName: String { module.map { "\($0).\(name)" } ?? name }
+    }
+
+    /// The functions, the largest ``Function/totalBytes`` first.
+    public private(set) var functions: [Function] = []
+    /// Objects that more than one function's calls reach, each counted once.
+    public private(set) var sharedBytes = 0
+    /// Objects that no call reaches (gc removes them once they are older than its grace period).
+    public private(set) var unreachedBytes = 0
+    /// Every manifest and object file of the store.
+    public private(set) var totalBytes = 0
+    /// How many manifest and object files that is.
+    public private(set) var files = 0
+
+    /// Measures `store`: reads every manifest and every object's header (never a payload).
+    /// A manifest that cannot be read is left out (with the warning the store logs).
+    public init(store: FileStore) throws {
+        var functions: [String: Function] = [:]
+        var roots: [String: [Digest]] = [:]
+        for (key, record) in try store.calls.records() {
+            let id = (record.module ?? "") + "\u{0}" + record.name
+            functions[id, default: Function(name: record.name, module: record.module)].calls += 1
+            functions[id]?.manifestBytes += FileSystem.status(store.calls.path(of: key))?.size ?? 0
+            roots[id, default: []] += record.objectDigests
+        }
+        // The functions that reach each object.
+        var reachedBy: [Digest: [String]] = [:]
+        for (id, starts) in roots {
+            for object in try store.objects.reach(from: starts).reached {
+                reachedBy[object, default: []].append(id)
+            }
+        }
+        for key in try store.objects.keys() {
+            guard let size = FileSystem.status(store.objects.path(of: key))?.size else { continue }
+            files += 1
+            totalBytes += size
+            switch reachedBy[key] {
+            case nil:
+                unreachedBytes += size
+            case let ids? where ids.count == 1:
+                functions[ids[0]]?.ownBytes += size
+            case let ids?:
+                sharedBytes += size
+                for id in ids { functions[id]?.sharedBytes += size }
+            }
+        }
+        for function in functions.values {
+            files += function.calls
+            totalBytes += function.manifestBytes
+        }
+        self.functions = functions.values.sorted {
+            ($0.totalBytes, $1.qualifiedName) > ($1.totalBytes, $0.qualifiedName)
+        }
+    }
+}

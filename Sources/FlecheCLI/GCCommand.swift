@@ -55,7 +55,9 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.openStore()
-        let report = try StoreVerifier(store: store, repair: repair).run()
+        var verifier = StoreVerifier(store: store, repair: repair)
+        if let display = TerminalProgress.ifWanted(json: options.json) { verifier.progress = { display.show($0, $1, $2) } }
+        let report = try verifier.run()
         if options.json {
             printJSON(report.json)
         } else {

@@ -29,8 +29,10 @@ struct TableCommand: ParsableCommand {
     func run() throws {
         if csv, options.json { throw CLIError("give --csv or --json, not both") }
         let cache = try options.openCache()
+        let display = TerminalProgress.ifWanted(json: options.json)
         let table = try cache.query(name: name).table(
-            arguments: allArgs ? .all : .named(arg), results: results, shrinkKeys: !fullKeys)
+            arguments: allArgs ? .all : .named(arg), results: results, shrinkKeys: !fullKeys) { display?.show("rows", $0, $1) }
+        display?.show("done", 0, 0)
         if options.json {
             printJSON(table.json)
         } else if csv {

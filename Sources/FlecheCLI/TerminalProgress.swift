@@ -9,6 +9,11 @@ struct TerminalProgress: Sendable {
     /// Whether a display belongs on this run.
     static func wanted(json: Bool) -> Bool { isatty(STDERR_FILENO) == 1 && !json }
 
+    /// A display, when one belongs on this run (``wanted(json:)``).
+    static func ifWanted(json: Bool, minimumTotal: Int = 1) -> TerminalProgress? {
+        wanted(json: json) ? TerminalProgress(minimumTotal: minimumTotal) : nil
+    }
+
     /// Draws `phase done/total`; the phase `done` erases the line.
     func show(_ phase: String, _ done: Int, _ total: Int) {
         guard total >= minimumTotal || phase == "done" else { return }

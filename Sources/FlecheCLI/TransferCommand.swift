@@ -32,7 +32,9 @@ struct TransferCommand: ParsableCommand {
     func run() throws {
         let from = try CacheLocation.parse(source).open(create: false)
         let to = try CacheLocation.parse(destination).open(create: true)
-        let report = try from.query(name: name).transfer(to: to, pop: pop, overwrite: overwrite)
+        let display = TerminalProgress.ifWanted(json: json)
+        let report = try from.query(name: name).transfer(to: to, pop: pop, overwrite: overwrite) { display?.show("calls", $0, $1) }
+        display?.show("done", 0, 0)
         if json {
             printJSON(report.json)
         } else {

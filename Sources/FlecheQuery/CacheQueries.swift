@@ -19,13 +19,13 @@ extension BaseCache {
             name: name, module: module, version: version, arguments: arguments, result: result, metadata: metadata))
     }
 
-    /// A table of every call (see ``CallQuery/table(arguments:results:shrinkKeys:)``).
+    /// A table of every call (see ``CallQuery/table(arguments:results:shrinkKeys:progress:)``).
     public func table(arguments: TableArguments = [], results: Bool = false, shrinkKeys: Bool = true) throws -> CallTable {
         try query().table(arguments: arguments, results: results, shrinkKeys: shrinkKeys)
     }
 
     /// Copies every call, with its values and metadata, to `destination` (see
-    /// ``CallQuery/transfer(to:pop:overwrite:)``).
+    /// ``CallQuery/transfer(to:pop:overwrite:progress:)``).
     @discardableResult
     public func transfer(to destination: any BaseCache, pop: Bool = false, overwrite: Bool = false) throws -> TransferReport {
         try query().transfer(to: destination, pop: pop, overwrite: overwrite)

@@ -8,7 +8,7 @@ import FlecheValue
 /// reflects the cache as it is when it is read. Transformations (``take(_:)``,
 /// ``filter(_:)``, ``sorted(by:descending:)``, …) return new queries.
 public struct CallQuery: Sendable {
-    /// The cache queried: ``evict()`` and ``transfer(to:pop:overwrite:)`` act through it,
+    /// The cache queried: ``evict()`` and ``transfer(to:pop:overwrite:progress:)`` act through it,
     /// so evicting through a stack removes every copy.
     public let cache: any BaseCache
     private let source: @Sendable () throws -> [LazyCall]

@@ -76,8 +76,11 @@ public struct CallTable: Sendable, Equatable {
 extension CallQuery {
     /// A table of the matching calls (see ``CallTable``); only the requested arguments and,
     /// with `results`, the results are loaded. No match gives an empty table (no rows, no
-    /// columns).
-    public func table(arguments: TableArguments = [], results: Bool = false, shrinkKeys: Bool = true) throws -> CallTable {
+    /// columns). `progress` is called now and then with the rows done and their total, for
+    /// a progress display.
+    public func table(
+        arguments: TableArguments = [], results: Bool = false, shrinkKeys: Bool = true, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> CallTable {
         let calls = try calls()
         guard !calls.isEmpty else { return CallTable(keys: [], columns: [], rows: []) }
         let keys = shrinkKeys ? try cache.shrink(calls.map(\.key)) : calls.map(\.key.hex)
@@ -107,7 +110,8 @@ extension CallQuery {
         }
         for name in argumentNames { columns.append(columns.contains(name) ? "a_" + name : name) }
 
-        let rows = try calls.map { call -> [JSON] in
+        let rows = try calls.enumerated().map { index, call -> [JSON] in
+            if index % 64 == 0 { progress?(index, calls.count) }
             var row: [JSON] = [.string(call.name), call.module.map(JSON.string) ?? .null]
             if results { row.append(try Self.cell { try call.resultValue() } ?? .null) }
             for (collector, field) in metadataColumns {

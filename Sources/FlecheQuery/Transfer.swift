@@ -22,11 +22,17 @@ extension CallQuery {
     ///   - overwrite: replace calls the destination already has; by default they are
     ///     skipped (one warning says how many; the destination keeps its own metadata) and
     ///     not popped.
+    ///   - progress: called now and then with the calls done and their total, for a
+    ///     progress display.
     /// - Throws: `FlecheError/rejected(_:)` from a destination that takes no writes.
     @discardableResult
-    public func transfer(to destination: any BaseCache, pop: Bool = false, overwrite: Bool = false) throws -> TransferReport {
+    public func transfer(
+        to destination: any BaseCache, pop: Bool = false, overwrite: Bool = false, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> TransferReport {
         var report = TransferReport()
-        for call in try calls() {
+        let calls = try calls()
+        for (index, call) in calls.enumerated() {
+            if index % 64 == 0 { progress?(index, calls.count) }
             if !overwrite, try destination.contains(call.key) {
                 report.skippedExisting.append(call.key)
                 continue

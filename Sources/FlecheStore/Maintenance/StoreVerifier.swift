@@ -70,6 +70,9 @@ public struct StoreVerifier: Sendable {
     public let store: FileStore
     /// Whether damaged files are moved to `lost+found/`.
     public var repair: Bool
+    /// Called now and then with (phase, done, total) for a progress display: `objects`,
+    /// then `calls`, then `done`.
+    public var progress: (@Sendable (String, Int, Int) -> Void)?
 
     /// A verifier of `store`; with `repair`, damaged files move to `lost+found/`.
     public init(store: FileStore, repair: Bool = false) {
@@ -91,7 +94,8 @@ public struct StoreVerifier: Sendable {
         let objectKeys = try objects.keys()
         let present = Set(objectKeys)
         report.checkedObjects = objectKeys.count
-        for key in objectKeys {
+        for (index, key) in objectKeys.enumerated() {
+            if index % 256 == 0 { progress?("objects", index, objectKeys.count) }
             switch try objects.examine(key) {
             case .sound(let kids): children[key] = kids
             case .damaged(let problem):
@@ -110,7 +114,9 @@ public struct StoreVerifier: Sendable {
         // Manifests.
         var badManifests: [Digest] = []
         var misfiled: [(Digest, Digest)] = []
-        for key in try store.calls.keys() {
+        let callKeys = try store.calls.keys()
+        for (index, key) in callKeys.enumerated() {
+            if index % 256 == 0 { progress?("calls", index, callKeys.count) }
             report.checkedCalls += 1
             let path = store.calls.path(of: key)
             let record: CallRecord
@@ -155,6 +161,7 @@ public struct StoreVerifier: Sendable {
                 report.moved.append(target)
             }
         }
+        progress?("done", 0, 0)
         return report
     }
 

@@ -83,28 +83,4 @@ struct SharingCommandTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("apt-get install rsync"), "\(result.stderr)")
     }
-
-    @Test("on a terminal, push and pull draw a progress line and erase it; --json draws none",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux's script for a terminal"))
-    func progressOnTerminal() throws {
-        let directory = try TemporaryDirectory()
-        let source = try SharedStoreFixture(root: directory.sub("a"))
-        try source.fill(0..<3)
-        // `script` runs the command with a pseudo-terminal as its standard streams and copies
-        // what it wrote to our standard output.
-        func onTerminal(_ arguments: [String]) throws -> String {
-            let command = ([try builtProduct("fleche")] + arguments).map { "'\($0)'" }.joined(separator: " ")
-            let result = try run("/usr/bin/script", ["-qec", command, "/dev/null"])
-            #expect(result.status == 0, "\(result.stdout)")
-            return result.stdout
-        }
-        let push = try onTerminal(["push", directory.sub("team"), "--store", source.root])
-        #expect(push.contains("\r\u{1B}[Kobjects "), "\(push.debugDescription)")
-        #expect(push.contains("\r\u{1B}[Kcalls "), "\(push.debugDescription)")
-        #expect(push.contains("\r\u{1B}[Ksent 6 calls"), "the line is erased before the report: \(push.debugDescription)")
-        let pull = try onTerminal(["pull", directory.sub("team"), "--store", directory.sub("b")])
-        #expect(pull.contains("\r\u{1B}[K") && pull.contains("received 6 calls"), "\(pull.debugDescription)")
-        let json = try onTerminal(["push", directory.sub("team2"), "--json", "--store", source.root])
-        #expect(!json.contains("\u{1B}[K"), "\(json.debugDescription)")
-    }
 }

@@ -54,7 +54,7 @@ let package = Package(
             name: "FlecheConfig",
             dependencies: ["FlecheQuery"]),
         .target(name: "FlecheSharing", dependencies: ["FlecheCache", "FlecheStore", "FlecheSystem", "FlecheValue"]),
-        .target(name: "Fleche", dependencies: ["FlecheConfig", "FlecheSharing"]),
+        .target(name: "Fleche", dependencies: ["FlecheConfig", "FlecheSharing", "FlecheSystem"]),
 
         // MARK: Programs on the public API
         .executableTarget(

@@ -17,6 +17,10 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
 
     /// Returns the stored result for these arguments, or runs the body and stores it.
     ///
+    /// Equal calls that miss at the same moment in this process run the body once: the
+    /// first runs it, the others wait and then read its stored result. If that run throws,
+    /// a waiter runs the body itself.
+    ///
     /// - Throws: what the body throws (nothing is stored then), and errors of a corrupt or
     ///   unreadable store. A result that cannot be stored is returned with a warning.
     public func callAsFunction(_ arguments: repeat each A) throws -> R {
@@ -24,10 +28,24 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
             return try body(repeat each arguments)
         }
         if let hit = try core.lookup(prepared, as: R.self) { return hit }
-        let finish = try core.beginMetadata()
-        let result = try body(repeat each arguments)
-        core.store(prepared, result: result, metadata: finish())
-        return result
+        // Single flight: equal calls missing at the same moment in this process run the
+        // body once; the others wait, then hit (``InFlightCalls``).
+        while true {
+            switch InFlightCalls.shared.join(prepared.key) {
+            case .leader(let flight):
+                defer { InFlightCalls.shared.finish(prepared.key, flight) }
+                // A leader that finished between our lookup and our joining stored it.
+                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+                let finish = try core.beginMetadata()
+                let result = try body(repeat each arguments)
+                core.store(prepared, result: result, metadata: finish())
+                return result
+            case .follower(let flight):
+                flight.wait()
+                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+            // The leader failed or could not store its result: try again, perhaps as leader.
+            }
+        }
     }
 
     /// The lookup key of a call with these arguments.
@@ -69,16 +87,29 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
     public var identity: FunctionIdentity { core.identity }
 
     /// Returns the stored result of this call, or awaits the body, stores its result and returns it.
+    /// Equal calls that miss at the same moment in this process await one run of the body
+    /// (see ``Memoized/callAsFunction(_:)``).
     /// - Throws: what the body throws (nothing is stored then), or `FlecheError.invalidArguments` for arguments that cannot be encoded.
     public func callAsFunction(_ arguments: repeat each A) async throws -> R {
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
             return try await body(repeat each arguments)
         }
         if let hit = try core.lookup(prepared, as: R.self) { return hit }
-        let finish = try core.beginMetadata()
-        let result = try await body(repeat each arguments)
-        core.store(prepared, result: result, metadata: finish())
-        return result
+        // Single flight, as ``Memoized/callAsFunction(_:)``; waiters hold no thread.
+        while true {
+            switch InFlightCalls.shared.join(prepared.key) {
+            case .leader(let flight):
+                defer { InFlightCalls.shared.finish(prepared.key, flight) }
+                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+                let finish = try core.beginMetadata()
+                let result = try await body(repeat each arguments)
+                core.store(prepared, result: result, metadata: finish())
+                return result
+            case .follower(let flight):
+                await flight.wait()
+                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+            }
+        }
     }
 
     /// The lookup key these arguments give, without running the body or reading the cache.

@@ -65,13 +65,23 @@ struct RemoteStore {
         return missing
     }
 
-    /// Reads this store's `FORMAT` (``fetchFormat(into:)``) and, by a second rsync at the
-    /// same time, what it lacks of the local store at `root` (``missing(from:algorithm:stopper:)``):
-    /// both runs pay rsync's start and its exit (two 20 ms sleeps in every run) at once.
-    /// When there is no `FORMAT`, the dry run is stopped: there is no store to compare with.
+    /// Reads this store's `FORMAT` (``fetchFormat(into:)``) and what it lacks of the local
+    /// store at `root` (``missing(from:algorithm:stopper:)``); nothing is missing when there
+    /// is no `FORMAT` (there is no store to compare with).
+    ///
+    /// For a store on this machine, both run at the same time, so that they pay rsync's
+    /// start and exit (two 20 ms sleeps in every run) once; the dry run is stopped when
+    /// there is no `FORMAT`. Over ssh or to a daemon they run one after the other: each run
+    /// may ask for a password or passphrase, and two prompts at once on one terminal
+    /// would garble both.
     func fetchFormatAndMissing(
         into folder: IncomingFolder, from root: String, algorithm: DigestAlgorithm
     ) -> (format: Result<[UInt8]?, Error>, missing: Result<Missing, Error>) {
+        guard address.isLocal else {
+            let format = Result { try fetchFormat(into: folder) }
+            guard case .success(.some) = format else { return (format, .success(Missing())) }
+            return (format, Result { try self.missing(from: root, algorithm: algorithm) })
+        }
         let format = Locked<Result<[UInt8]?, Error>?>(nil)
         let group = DispatchGroup()
         let other = self

@@ -8,8 +8,8 @@ import Foundation
 /// have not arrived:
 /// 1. the destination's `FORMAT` is read (a new destination gets this store's `FORMAT`
 ///    and its folders first) and must have the same format version and digest algorithm;
-/// 2. at the same time, a dry run of a walk of `calls/` and `objects/` says what the
-///    destination lacks; the calls to publish (all, or those `template` matches) are the
+/// 2. a dry run of a walk of `calls/` and `objects/` (at the same time, for a directory of
+///    this machine) says what the destination lacks; the calls to publish (all, or those `template` matches) are the
 ///    ones it lacks whose values are all here, and what they reach is sent, each file
 ///    only if it is still absent there (`--ignore-existing`), through its `tmp/`;
 /// 3. objects first: the objects the calls reach, children included, that the
@@ -59,7 +59,7 @@ public struct StorePush: Sendable {
         let folder = try IncomingFolder(storeRoot: store.root)
         defer { try? folder.remove() }
 
-        // 1. The destination's FORMAT and, by a second rsync at the same time, what it lacks.
+        // 1. The destination's FORMAT and what it lacks.
         let algorithm = store.format.algorithm
         let (format, lacking) = remote.fetchFormatAndMissing(into: folder, from: store.root, algorithm: algorithm)
         let missing: RemoteStore.Missing

@@ -25,7 +25,15 @@ package enum ChildProcess {
     package static func run(
         _ program: String, arguments: [String], stopper: Stopper? = nil, output: ([UInt8]) -> Void, errors: ([UInt8]) -> Void
     ) throws(SystemCallError) -> Int32 {
-        let stdout = try pipe(for: program), stderr = try pipe(for: program)
+        let stdout = try pipe(for: program)
+        let stderr: (read: Int32, write: Int32)
+        do {
+            stderr = try pipe(for: program)
+        } catch {
+            close(stdout.read)
+            close(stdout.write)
+            throw error
+        }
         var readEnds = [stdout.read, stderr.read]
         defer { for fd in readEnds where fd >= 0 { close(fd) } }
         let pid: pid_t

@@ -153,6 +153,45 @@ package enum FileSystem {
         return bytes
     }
 
+    /// The first `head` bytes of a file, its last `tail` bytes (they overlap in a file
+    /// shorter than both) and its size, or `nil` if it does not exist: enough to tell whether
+    /// a stored object is whole without reading its payload.
+    package static func readEnds(
+        _ path: String, head: Int, tail: Int
+    ) throws(SystemCallError) -> (head: [UInt8], tail: [UInt8], size: Int)? {
+        guard let descriptor = try openForReading(path) else { return nil }
+        defer { try? descriptor.close() }
+        let size: Int
+        do {
+            size = Int(try descriptor.stat().size)
+        } catch {
+            throw failure(path, "stat", error)
+        }
+        func read(at offset: Int, count: Int) throws(SystemCallError) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var done = 0
+            while done < count {
+                let got: Int
+                do {
+                    got = try bytes.withUnsafeMutableBytes {
+                        try descriptor.read(
+                            fromAbsoluteOffset: Int64(offset + done),
+                            into: UnsafeMutableRawBufferPointer(rebasing: $0[done...]), retryOnInterrupt: true)
+                    }
+                } catch {
+                    throw failure(path, "read", error as? Errno ?? .ioError)
+                }
+                if got == 0 { break }
+                done += got
+            }
+            bytes.removeLast(count - done)
+            return bytes
+        }
+        let first = try read(at: 0, count: min(head, size))
+        let last = size <= first.count ? Array(first.suffix(tail)) : try read(at: max(0, size - tail), count: min(tail, size))
+        return (first, last, size)
+    }
+
     // MARK: Writing
 
     /// Creates `path` exclusively and writes `parts` to it; `durable` `fsync`s it before it

@@ -45,6 +45,15 @@ public enum FlecheError: Error, Sendable, Equatable {
         default: false
         }
     }
+
+    /// Whether this error is a stored file found damaged (an object or a manifest that does
+    /// not read back): on the hit path, a miss whose file is set aside.
+    public var isDamage: Bool {
+        switch self {
+        case .corruptObject, .corruptManifest: true
+        default: false
+        }
+    }
 }
 
 extension FlecheError: CustomStringConvertible {

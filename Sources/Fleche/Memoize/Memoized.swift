@@ -21,8 +21,9 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     /// first runs it, the others wait and then read its stored result. If that run throws,
     /// a waiter runs the body itself.
     ///
-    /// - Throws: what the body throws (nothing is stored then), and errors of a corrupt or
-    ///   unreadable store. A result that cannot be stored is returned with a warning.
+    /// - Throws: what the body throws (nothing is stored then), and errors of a store that
+    ///   cannot be read (a damaged entry is a miss that heals, not an error). A result that
+    ///   cannot be stored is returned with a warning.
     public func callAsFunction(_ arguments: repeat each A) throws -> R {
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
             return try body(repeat each arguments)

@@ -133,7 +133,8 @@ struct MemoizationCore: Sendable {
 
     /// The stored result, or `nil` on a miss. A missing manifest or result object is a miss;
     /// a stored result of another type (the function changed without a version bump) is a
-    /// miss with a warning; a corrupt store throws.
+    /// miss with a warning; a damaged manifest or object is a miss too (``Cache/loadResult(_:)``
+    /// sets it aside); a store that cannot be read throws.
     func lookup<R: Decodable>(_ prepared: Prepared, as type: R.Type) throws -> R? {
         let value: Value
         do {

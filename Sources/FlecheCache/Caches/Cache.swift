@@ -78,9 +78,18 @@ public final class Cache: BaseCache {
 
     public func loadObject(_ key: Digest) throws -> Value { try values.load(key) }
 
+    /// The result of call `key`. A damaged manifest or object of a file store (cut short,
+    /// emptied or zeroed by a power loss, failing its checksum) is a miss: the file is set
+    /// aside in `lost+found/` with a warning, so that the call is computed and stored again.
     public func loadResult(_ key: Digest) throws -> Value {
-        guard let reference = try calls.resultReference(key) else { throw FlecheError.notFound(key: key.hex) }
-        return try reference.inline ?? values.load(reference.digest)
+        do {
+            guard let reference = try calls.resultReference(key) else { throw FlecheError.notFound(key: key.hex) }
+            return try reference.inline ?? values.load(reference.digest)
+        } catch let error as FlecheError where error.isDamage {
+            guard let store else { throw error }
+            store.setAside(damage: error)
+            throw FlecheError.notFound(key: key.hex)
+        }
     }
 
     /// Loads a value object; a value that only lives inline in some manifest is found by

@@ -35,10 +35,18 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         }
     }
 
+    /// Writes one object unless a whole one is there. An object that is there but damaged
+    /// (cut short, emptied or zeroed by a power loss) is set aside in `lost+found/` and
+    /// written again: refreshing its time would keep the damage.
     private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws {
         let target = path(of: digest)
         switch FileSystem.touch(target) {
-        case .touched: return
+        case .touched:
+            switch existingObject(at: target, payload: payload, children: children) {
+            case .whole: return
+            case .damaged: layout.setAside(target, folder: .objects, key: digest, reason: "it does not hold its value whole")
+            case .missing: break
+            }
         case .failed: if FileSystem.exists(target) { return }  // say, an object made read-only
         case .missing: break
         }
@@ -46,6 +54,26 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
             payload: payload, children: children, digestLength: algorithm.digestByteCount,
             compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
         try layout.writeAtomically([header, body], to: target, durable: durable)
+    }
+
+    private enum ExistingObject { case whole, damaged, missing }
+
+    /// Whether the object file at `path` holds `payload` with `children` whole
+    /// (``ObjectFile/isWhole(head:tail:fileSize:payload:children:)``). A file that cannot be
+    /// read counts as whole, so that only proven damage replaces an object.
+    private func existingObject(at path: String, payload: [UInt8], children: [Digest]) -> ExistingObject {
+        let head = ObjectFile.maximumHeaderLength(children: children.count, digestLength: algorithm.digestByteCount)
+        let read: (head: [UInt8], tail: [UInt8], size: Int)?
+        do {
+            read = try FileSystem.readEnds(path, head: head, tail: 4)
+        } catch {
+            return .whole
+        }
+        guard let ends = read else { return .missing }
+        let whole = payload.withUnsafeBytes {
+            ObjectFile.isWhole(head: ends.head, tail: ends.tail, fileSize: ends.size, payload: $0, children: children)
+        }
+        return whole ? .whole : .damaged
     }
 
     /// Loads a value, mending split-out children from their objects.

@@ -131,6 +131,35 @@ struct ObjectFile {
         }
     }
 
+    /// Whether an existing object file, of which `head` (its first bytes, the whole header
+    /// at least), `tail` (its last four bytes at least) and `fileSize` were read, is a whole
+    /// object of `payload` with `children`: the header says so, and the file ends where the
+    /// payload does, with the payload's checksum (XXH3-64 in the header of a raw payload, the
+    /// Adler-32 trailer of a zlib stream). A file cut short, emptied or zeroed, as a power
+    /// loss leaves it without `fsync`, fails this; checking costs two small reads and a hash
+    /// of the payload in memory, not a read of the file or a compression.
+    static func isWhole(
+        head: [UInt8], tail: [UInt8], fileSize: Int, payload: UnsafeRawBufferPointer, children: [Digest]
+    ) -> Bool {
+        guard let object = try? parse(head, headerOnly: true), object.payloadSize == payload.count,
+            object.children == children
+        else { return false }
+        let headerLength = object.body.startIndex
+        switch object.codec {
+        case .raw:
+            return fileSize == headerLength + payload.count && object.checksum == checksum(payload)
+        case .zlib:
+            guard fileSize >= headerLength + 6, tail.count >= 4 else { return false }
+            let trailer = tail.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            return trailer == Zlib.adler32(payload)
+        }
+    }
+
+    /// The longest header an object with `children` of `digestLength` bytes can have.
+    static func maximumHeaderLength(children: Int, digestLength: Int) -> Int {
+        magic.count + 2 + 10 + children * digestLength + 19 + 8
+    }
+
     /// The payload, inflated if needed.
     func payload() throws -> [UInt8] {
         try withPayload { Array($0) }

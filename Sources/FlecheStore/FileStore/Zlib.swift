@@ -55,6 +55,12 @@ enum Zlib {
         }
     }
 
+    /// The Adler-32 of `input`: what a zlib stream of it ends with (big-endian), so a stored
+    /// stream's last four bytes tell whether it holds this payload whole.
+    static func adler32(_ input: UnsafeRawBufferPointer) -> UInt32 {
+        libdeflate_adler32(1, input.baseAddress, input.count)
+    }
+
     private static let compressors = Pool(make: { libdeflate_alloc_compressor($0) })
     private static let decompressors = Pool(make: { _ in libdeflate_alloc_decompressor() })
 

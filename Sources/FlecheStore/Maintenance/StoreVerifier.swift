@@ -149,10 +149,14 @@ public struct StoreVerifier: Sendable {
 
         if repair {
             for key in bad.sorted() {
-                report.moved.append(try moveAside(objects.path(of: key), kind: "objects", key: key))
+                if let moved = try store.layout.moveToLostAndFound(objects.path(of: key), folder: .objects, key: key) {
+                    report.moved.append(moved)
+                }
             }
             for key in badManifests {
-                report.moved.append(try moveAside(store.calls.path(of: key), kind: "calls", key: key))
+                if let moved = try store.layout.moveToLostAndFound(store.calls.path(of: key), folder: .calls, key: key) {
+                    report.moved.append(moved)
+                }
             }
             for (key, own) in misfiled where !badManifests.contains(key) {
                 let target = store.calls.path(of: own)
@@ -163,14 +167,5 @@ public struct StoreVerifier: Sendable {
         }
         progress?("done", 0, 0)
         return report
-    }
-
-    /// Moves a file to `lost+found/<kind>/<key>` and returns its new path.
-    private func moveAside(_ path: String, kind: String, key: Digest) throws -> String {
-        let directory = store.layout.lostAndFoundDirectory + "/" + kind
-        try fenced { try FileSystem.makeDirectories(directory) }
-        let target = directory + "/" + key.hex
-        _ = try fenced { try FileSystem.rename(path, to: target) }
-        return target
     }
 }

@@ -59,49 +59,62 @@ struct FileStoreTests {
         return (cache, f, runs, (cache.values as! FileObjectStorage).path(of: resultKey), resultKey)
     }
 
-    @Test("a truncated object is reported as corrupt with its key and path")
+    @Test("a truncated object read directly is corrupt, naming its key and path; the memoized call heals it")
     func truncatedObject() throws {
         let directory = try TemporaryDirectory()
-        let (_, f, _, path, key) = try storedObject(directory)
+        let (cache, f, runs, path, key) = try storedObject(directory)
+        let expected = try f(1, "a")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 5).write(to: URL(fileURLWithPath: path))
         do {
-            _ = try f(1, "a")
+            _ = try cache.loadObject(key)
             Issue.record("expected a corrupt-object error")
         } catch FlecheError.corruptObject(let badKey, let badPath, _) {
             #expect(badKey == key)
             #expect(badPath == path)
         }
+        #expect(try f(1, "a") == expected)
+        #expect(runs.value == 2)
+        #expect(try cache.loadObject(key) == ValueEncoder().encode(expected))
     }
 
-    @Test("every single flipped bit in an object is reported as corrupt", arguments: [0, 4, 5, 7, 40, -1])
+    @Test("every single flipped bit in an object is reported as corrupt, and the memoized call heals it", arguments: [0, 4, 5, 7, 40, -1])
     func flippedBit(at offset: Int) throws {
         let directory = try TemporaryDirectory()
-        let (_, f, _, path, key) = try storedObject(directory)
+        let (cache, f, runs, path, key) = try storedObject(directory)
+        let expected = try f(1, "a")
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let index = offset >= 0 ? offset : bytes.count + offset
         bytes[index] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(throws: FlecheError.self) { _ = try f(1, "a") }
         do {
-            _ = try f(1, "a")
+            _ = try cache.loadObject(key)
+            Issue.record("expected a corrupt-object error")
         } catch FlecheError.corruptObject(let badKey, _, _) {
             #expect(badKey == key)
         } catch {
             Issue.record("expected corruptObject, got \(error)")
         }
+        #expect(try f(1, "a") == expected)
+        #expect(runs.value == 2)
     }
 
-    @Test("a corrupt manifest is an error naming the key, not a miss")
+    @Test("a corrupt manifest read directly is an error naming the key; on the hit path a miss that heals")
     func corruptManifest() throws {
         let directory = try TemporaryDirectory()
         let (cache, f, runs, _, _) = try storedObject(directory)
+        let expected = try f(1, "a")
         let key = try f.digest(1, "a")
-        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: (cache.calls as! FileCallStorage).path(of: key)))
-        #expect(throws: FlecheError.corruptManifest(key: key, path: (cache.calls as! FileCallStorage).path(of: key), reason: "invalid JSON at byte 2: expected a member name")) {
-            _ = try f(1, "a")
+        let path = (cache.calls as! FileCallStorage).path(of: key)
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: FlecheError.corruptManifest(key: key, path: path, reason: "invalid JSON at byte 2: expected a member name")) {
+            _ = try cache.load(key)
         }
-        #expect(runs.value == 1)
+        #expect(try f(1, "a") == expected)
+        #expect(runs.value == 2)
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/lost+found/calls/" + key.hex))
+        #expect(try f(1, "a") == expected)
+        #expect(runs.value == 2)
     }
 
     @Test("a deleted object is a miss that recomputes and stores it again")

@@ -38,7 +38,7 @@ struct GCCommand: ParsableCommand {
             report.removed.forEach { print("would remove \($0.hex)") }
             print("would remove \(report.removed.count) of \(report.totalObjects) objects, freeing \(byteCount(report.freedBytes)) (\(report.keptYoung) unreachable but younger than the grace period)")
         } else {
-            print("removed \(report.removed.count) of \(report.totalObjects) objects, freed \(byteCount(report.freedBytes)); \(report.reachableObjects) reachable, \(report.keptYoung) kept for the grace period, \(report.removedTemporaryFiles) stale temp files removed")
+            print("removed \(report.removed.count) of \(report.totalObjects) objects, freed \(byteCount(report.freedBytes)); \(report.reachableObjects) reachable, \(report.keptYoung) kept for the grace period, \(report.removedTemporaryFiles) stale temp files and \(report.removedCallLocks) stale call locks removed")
         }
     }
 }

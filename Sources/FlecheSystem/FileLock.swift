@@ -33,6 +33,16 @@ package final class FileLock: Sendable {
         throw SystemCallError(path: path, operation: "flock", errno: errno)
     }
 
+    /// Whether `path` still names the file this lock has open (same device and inode). A
+    /// lock file that its holder removed after this one was opened locks nothing any more:
+    /// whoever takes a lock on it must open the path again.
+    package func isStillAtPath() -> Bool {
+        guard let mine = try? descriptor.stat(), let there = try? FilePath(path).stat(followTargetSymlink: false) else {
+            return false
+        }
+        return mine.deviceID == there.deviceID && mine.inode == there.inode
+    }
+
     /// Releases the lock.
     package func unlock() { _ = RawCalls.flock(descriptor, .unlock) }
 

@@ -1,7 +1,7 @@
 // A helper process for the multi-process tests: memoizes calls for a range of `i` into a
 // store and prints how many bodies it ran.
 //
-//   FlecheTestWorker STORE FIRST COUNT [square|nested]
+//   FlecheTestWorker STORE FIRST COUNT [square|nested|slow]
 //
 // With FLECHE_WORKER_GATE=DIR, FLECHE_WORKER_NAME=A and FLECHE_WORKER_PEER=B, a worker
 // stops after a quarter of its calls, creates DIR/A and waits (up to a minute) for DIR/B
@@ -10,7 +10,9 @@
 //
 // `square(i)` returns a small array (inline in the manifest); `nested(i)` returns a record
 // with nested arrays, part of them shared by every call, so it is destructured into objects
-// that many calls reuse (what gc must never sweep from under a writer).
+// that many calls reuse (what gc must never sweep from under a writer). `slow(i)` sleeps
+// FLECHE_WORKER_SLEEP milliseconds (default 1,500) in its body, after creating the file
+// FLECHE_WORKER_MARK if that is set: the cross-process single-flight tests.
 import Fleche
 import Foundation
 import FlecheSystem
@@ -32,7 +34,7 @@ struct Nested: Codable, Equatable, Sendable {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let first = Int(arguments[2]), let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested]\n".utf8))
+    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow]\n".utf8))
     exit(2)
 }
 let mode = arguments.count > 4 ? arguments[4] : "square"
@@ -49,6 +51,12 @@ do {
         return Nested.make(i)
     }
     let environment = ProcessInfo.processInfo.environment
+    let slow = memoize("slow", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> [Int] in
+        runs.withLock { $0 += 1 }
+        if let mark = environment["FLECHE_WORKER_MARK"] { _ = FileManager.default.createFile(atPath: mark, contents: nil) }
+        usleep(UInt32(Int(environment["FLECHE_WORKER_SLEEP"] ?? "") ?? 1_500) * 1_000)
+        return [i, 2 * i]
+    }
     let gate = environment["FLECHE_WORKER_GATE"].map { directory in
         (mine: directory + "/" + (environment["FLECHE_WORKER_NAME"] ?? "a"),
          peer: directory + "/" + (environment["FLECHE_WORKER_PEER"] ?? "b"))
@@ -63,6 +71,7 @@ do {
         let correct: Bool
         switch mode {
         case "nested": correct = try nested(i) == Nested.make(i)
+        case "slow": correct = try slow(i) == [i, 2 * i]
         default: correct = try square(i) == [i, i * i, i * i * i]
         }
         guard correct else {

@@ -17,9 +17,11 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
 
     /// Returns the stored result for these arguments, or runs the body and stores it.
     ///
-    /// Equal calls that miss at the same moment in this process run the body once: the
-    /// first runs it, the others wait and then read its stored result. If that run throws,
-    /// a waiter runs the body itself.
+    /// Equal calls that miss at the same moment run the body once (``SingleFlight``): in
+    /// this process the first runs it and the others wait, then read its stored result;
+    /// across processes sharing the store, the one holding the call's lock file runs it
+    /// and the others block until it is done. If that run throws, or its process dies, a
+    /// waiter runs the body itself.
     ///
     /// - Throws: what the body throws (nothing is stored then), and errors of a store that
     ///   cannot be read (a damaged entry is a miss that heals, not an error). A result that
@@ -29,6 +31,7 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
             return try body(repeat each arguments)
         }
         if let hit = try core.lookup(prepared, as: R.self) { return hit }
+        guard core.sharesRunsInProcess else { return try compute(prepared, repeat each arguments) }
         // Single flight: equal calls missing at the same moment in this process run the
         // body once; the others wait, then hit (``InFlightCalls``).
         while true {
@@ -37,16 +40,25 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
                 defer { InFlightCalls.shared.finish(prepared.key, flight) }
                 // A leader that finished between our lookup and our joining stored it.
                 if let hit = try core.lookup(prepared, as: R.self) { return hit }
-                let finish = try core.beginMetadata()
-                let result = try body(repeat each arguments)
-                core.store(prepared, result: result, metadata: finish())
-                return result
+                // Across processes: wait while another process computes it, then look again.
+                let lock = core.lockAcrossProcesses(prepared)
+                defer { lock?.release() }
+                if lock != nil, let hit = try core.lookup(prepared, as: R.self) { return hit }
+                return try compute(prepared, repeat each arguments)
             case .follower(let flight):
                 flight.wait()
                 if let hit = try core.lookup(prepared, as: R.self) { return hit }
             // The leader failed or could not store its result: try again, perhaps as leader.
             }
         }
+    }
+
+    /// Runs the body, timing it, and stores its result.
+    private func compute(_ prepared: MemoizationCore.Prepared, _ arguments: repeat each A) throws -> R {
+        let finish = try core.beginMetadata()
+        let result = try core.lastRun.time { try body(repeat each arguments) }
+        core.store(prepared, result: result, metadata: finish())
+        return result
     }
 
     /// The lookup key of a call with these arguments.
@@ -96,21 +108,30 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
             return try await body(repeat each arguments)
         }
         if let hit = try core.lookup(prepared, as: R.self) { return hit }
+        guard core.sharesRunsInProcess else { return try await compute(prepared, repeat each arguments) }
         // Single flight, as ``Memoized/callAsFunction(_:)``; waiters hold no thread.
         while true {
             switch InFlightCalls.shared.join(prepared.key) {
             case .leader(let flight):
                 defer { InFlightCalls.shared.finish(prepared.key, flight) }
                 if let hit = try core.lookup(prepared, as: R.self) { return hit }
-                let finish = try core.beginMetadata()
-                let result = try await body(repeat each arguments)
-                core.store(prepared, result: result, metadata: finish())
-                return result
+                let lock = try await core.lockAcrossProcesses(prepared)
+                defer { lock?.release() }
+                if lock != nil, let hit = try core.lookup(prepared, as: R.self) { return hit }
+                return try await compute(prepared, repeat each arguments)
             case .follower(let flight):
                 await flight.wait()
                 if let hit = try core.lookup(prepared, as: R.self) { return hit }
             }
         }
+    }
+
+    /// Awaits the body, timing it, and stores its result.
+    private func compute(_ prepared: MemoizationCore.Prepared, _ arguments: repeat each A) async throws -> R {
+        let finish = try core.beginMetadata()
+        let result = try await core.lastRun.time { try await body(repeat each arguments) }
+        core.store(prepared, result: result, metadata: finish())
+        return result
     }
 
     /// The lookup key these arguments give, without running the body or reading the cache.
@@ -163,31 +184,33 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
 ///   - metadata: collectors recorded with each new call; by default `[default] metadata`
 ///     of `fleche.toml`, else the runtime collector.
 ///   - cache: the cache to use; by default the one in effect at call time (``CacheContext``).
+///   - singleFlight: how equal calls that miss at once share one run of the body (in this
+///     process always; across processes for a body slower than 10 ms, by default).
 ///   - body: the function; it must be pure (its result depends on its arguments only).
 /// - Returns: the memoized function: call it as the body, or ask it for a call's key.
 public func memoize<each A: Encodable, R: Codable>(
     _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
     arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],
-    metadata: [any MetadataCollector]? = nil, cache: (any BaseCache)? = nil,
+    metadata: [any MetadataCollector]? = nil, cache: (any BaseCache)? = nil, singleFlight: SingleFlight = .default,
     _ body: @escaping @Sendable (repeat each A) throws -> R
 ) -> Memoized<repeat each A, R> {
     Memoized(
         core: MemoizationCore(
             name: name, module: module, version: version, codeDigest: codeDigest, arguments: arguments,
-            ignoring: ignoring, requiring: requiring, metadata: metadata, cache: cache),
+            ignoring: ignoring, requiring: requiring, metadata: metadata, cache: cache, singleFlight: singleFlight),
         body: body)
 }
 
-/// Memoizes an `async` function of any arity; see ``memoize(_:module:version:codeDigest:arguments:ignoring:requiring:metadata:cache:_:)-swift.func``.
+/// Memoizes an `async` function of any arity; see ``memoize(_:module:version:codeDigest:arguments:ignoring:requiring:metadata:cache:singleFlight:_:)-swift.func``.
 public func memoize<each A: Encodable, R: Codable>(
     _ name: String, module: String? = #fileID, version: String? = nil, codeDigest: Digest? = nil,
     arguments: [String] = [], ignoring: Set<String> = [], requiring: Set<String> = [],
-    metadata: [any MetadataCollector]? = nil, cache: (any BaseCache)? = nil,
+    metadata: [any MetadataCollector]? = nil, cache: (any BaseCache)? = nil, singleFlight: SingleFlight = .default,
     _ body: @escaping @Sendable (repeat each A) async throws -> R
 ) -> AsyncMemoized<repeat each A, R> {
     AsyncMemoized(
         core: MemoizationCore(
             name: name, module: module, version: version, codeDigest: codeDigest, arguments: arguments,
-            ignoring: ignoring, requiring: requiring, metadata: metadata, cache: cache),
+            ignoring: ignoring, requiring: requiring, metadata: metadata, cache: cache, singleFlight: singleFlight),
         body: body)
 }

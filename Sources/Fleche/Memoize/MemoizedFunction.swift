@@ -48,12 +48,20 @@ struct MemoizationCore: Sendable {
     /// `nil`: the collectors of ``CacheContext/metadataCollectors()``.
     let collectors: [any MetadataCollector]?
     let keyHasher: CallKeyHasher
+    /// How equal misses share one run of the body.
+    let singleFlight: SingleFlight
+    /// How long the body last took in this process (``SingleFlight/automatic(threshold:)``).
+    let lastRun = LastRunDuration()
 
-    init(identity: FunctionIdentity, cache: (any BaseCache)?, collectors: [any MetadataCollector]?) {
+    init(
+        identity: FunctionIdentity, cache: (any BaseCache)?, collectors: [any MetadataCollector]?,
+        singleFlight: SingleFlight = .default
+    ) {
         self.identity = identity
         self.cache = cache
         self.collectors = collectors
         self.keyHasher = CallKeyHasher(identity: identity)
+        self.singleFlight = singleFlight
     }
 
     /// A call ready to be looked up and, on a miss, stored. Only the key is computed up
@@ -196,13 +204,14 @@ extension MemoizationCore {
     /// The core of `memoize(...)`'s arguments; `module` may be a `#fileID`.
     init(
         name: String, module: String?, version: String?, codeDigest: Digest?, arguments: [String],
-        ignoring: Set<String>, requiring: Set<String>, metadata: [any MetadataCollector]?, cache: (any BaseCache)?
+        ignoring: Set<String>, requiring: Set<String>, metadata: [any MetadataCollector]?, cache: (any BaseCache)?,
+        singleFlight: SingleFlight
     ) {
         self.init(
             identity: FunctionIdentity(
                 name: name, module: module.map(FunctionIdentity.module(fromFileID:)), version: version,
                 codeDigest: codeDigest, argumentNames: arguments, ignored: ignoring, required: requiring),
-            cache: cache, collectors: metadata)
+            cache: cache, collectors: metadata, singleFlight: singleFlight)
     }
 
     /// This core over a ``RefreshingCache`` of its cache, and the context for the body: the
@@ -210,7 +219,8 @@ extension MemoizationCore {
     /// (those given a cache of their own are not affected).
     func refreshing() throws -> (core: MemoizationCore, context: (any BaseCache)?) {
         let core = MemoizationCore(
-            identity: identity, cache: RefreshingCache(try resolveCache()), collectors: collectors)
+            identity: identity, cache: RefreshingCache(try resolveCache()), collectors: collectors,
+            singleFlight: singleFlight)
         return (core, (try? CacheContext.current()).map { RefreshingCache($0) })
     }
 

@@ -41,6 +41,11 @@ public protocol BaseCache: AnyObject, Sendable {
     /// store, or a wrapper of one): what gc, verify and statistics work on. `nil` for memory
     /// caches, stacks and pools.
     var fileStore: FileStore? { get }
+    /// The file store that new calls saved through this cache land in, if there is one: a
+    /// ``Cache`` of a store, a wrapper that saves through to one, a stack's first layer.
+    /// `nil` for memory caches and caches that refuse saves. Memoized functions hold their
+    /// lock files across processes there (``SingleFlight``).
+    var savingStore: FileStore? { get }
 }
 
 // MARK: - Keys as typed by users
@@ -48,6 +53,9 @@ public protocol BaseCache: AnyObject, Sendable {
 extension BaseCache {
     /// No file store by default: memory caches, stacks and pools have none.
     public var fileStore: FileStore? { nil }
+
+    /// By default the cache's own file store.
+    public var savingStore: FileStore? { fileStore }
 
     public func countMatching(_ template: CallTemplate) throws -> Int {
         try matchingCalls(template).count

@@ -32,6 +32,9 @@ public final class CacheStack: LayeredCache {
         try layers[0].save(record, values: values)
     }
 
+    /// The first layer's: new calls land there.
+    public var savingStore: FileStore? { layers[0].savingStore }
+
     public func load(_ key: Digest) throws -> LazyCall {
         let (call, layer) = try firstHit { try $0.load(key) }
         if layer > 0 { backfill(call) }

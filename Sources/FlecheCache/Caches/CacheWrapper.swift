@@ -16,6 +16,8 @@ extension CacheWrapper {
     public var inlineLimit: Int { base.inlineLimit }
     /// The wrapped cache's file store.
     public var fileStore: FileStore? { base.fileStore }
+    /// The wrapped cache's saving store: saves go through to it.
+    public var savingStore: FileStore? { base.savingStore }
 
     @discardableResult
     public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
@@ -42,6 +44,9 @@ public protocol ReadOnlyWrapper: CacheWrapper {
 }
 
 extension ReadOnlyWrapper {
+    /// None: this cache saves nothing.
+    public var savingStore: FileStore? { nil }
+
     @discardableResult
     public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
         throw FlecheError.rejected("\(refusal); save to the cache it wraps")

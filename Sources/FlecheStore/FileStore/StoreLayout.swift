@@ -11,7 +11,8 @@ import Synchronization
 /// <root>/calls/ab/cd…    call manifests (CallManifest), named by lookup key
 /// <root>/tmp/            in-flight writes; never read
 /// <root>/gc.lock         shared by writers during a save, exclusive for gc's mark
-/// <root>/lost+found/     what `fleche verify --repair` moved aside
+/// <root>/lost+found/     damaged files moved aside (verify --repair, the hit path, a save)
+/// <root>/locks/<key>     a call being computed by a process that others wait for (CallLock)
 /// ```
 package struct StoreLayout: Sendable {
     let root: String
@@ -22,6 +23,7 @@ package struct StoreLayout: Sendable {
     var tmpDirectory: String { root + "/tmp" }
     var lockPath: String { root + "/gc.lock" }
     var lostAndFoundDirectory: String { root + "/lost+found" }
+    var locksDirectory: String { root + "/locks" }
 
     func objectPath(_ key: Digest) -> String { Self.shardedPath(objectsDirectory, key) }
     func callPath(_ key: Digest) -> String { Self.shardedPath(callsDirectory, key) }

@@ -23,6 +23,8 @@ public struct GarbageCollectionReport: Sendable {
     public var incompleteArrivals = 0
     /// Stale files removed from `tmp/` (untouched for the grace period and at least an hour).
     public var removedTemporaryFiles = 0
+    /// Call lock files (`locks/`) that no process held: left by a holder that was killed.
+    public var removedCallLocks = 0
 
     /// An empty report of a run (`dryRun`: one that removes nothing).
     public init(dryRun: Bool) { self.dryRun = dryRun }
@@ -117,6 +119,8 @@ public struct GarbageCollector: Sendable {
             if !dryRun { report.removedTemporaryFiles = try removeStaleTemporaryFiles(cutoff: min(cutoff, now.timeIntervalSince1970 - Self.arrivalWindow)) }
             return marking.reachable
         }
+        // Call locks need no gc lock: one that no process holds is stale, whatever its age.
+        if !dryRun { report.removedCallLocks = try store.removeUnheldCallLocks() }
         report.reachableObjects = reachable.count
         report.keptYoung = young.count { !reachable.contains($0) }
 

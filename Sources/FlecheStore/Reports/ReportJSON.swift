@@ -11,6 +11,7 @@ extension GarbageCollectionReport {
             ("freed_bytes", .int(Int64(freedBytes))),
             ("kept_young", .int(Int64(keptYoung))),
             ("removed_temporary_files", .int(Int64(removedTemporaryFiles))),
+            ("removed_call_locks", .int(Int64(removedCallLocks))),
             ("incomplete_arrivals", .int(Int64(incompleteArrivals))),
         ])
     }

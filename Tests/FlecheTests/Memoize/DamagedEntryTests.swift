@@ -132,7 +132,7 @@ struct DamagedEntryTests {
         let result = try #require(try cache.load(f.digest(3)).record.result?.digest)
         try Damage.cutInHalf.apply(to: store.objects.path(of: result))
         // Reading it directly is still an error that names it: only the hit path heals.
-        expectFlecheError("corruptObject") { try cache.loadValue(result) }
+        expectFlecheError("corruptObject") { _ = try cache.loadValue(result) }
         #expect(try f(3) == Array(repeating: 3, count: 1_000))
         #expect(runs.value == 2)
         #expect(try f(3) == Array(repeating: 3, count: 1_000))

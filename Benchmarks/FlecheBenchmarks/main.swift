@@ -6,13 +6,15 @@
 //   FlecheBenchmarks profile DIR N      N misses, then 10 × N hits: run it under `perf record`
 //   FlecheBenchmarks profile-hits DIR N   only 20 × N hits (the first run fills DIR's store)
 //   FlecheBenchmarks profile-query DIR N  only 20 queries by name over N calls (likewise)
+//   FlecheBenchmarks hit-variants DIR N   N hits with single flight off, on (the default),
+//                                         and on with an event observer; 7 rounds interleaved
 //
 // Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.
 import Fleche
 import Foundation
 
 let arguments = CommandLine.arguments
-let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json"]
+let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json", "hit-variants"]
 guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: FlecheBenchmarks \(modes.joined(separator: "|")) DIR N\n".utf8))
     exit(2)
@@ -36,6 +38,8 @@ func run() throws -> [(String, JSON)] {
         let manifest = try Data(contentsOf: URL(fileURLWithPath: store.calls.path(of: try f.digest(1, strings[1]))))
         return try ManifestReading.compare(manifest: Array(manifest), iterations: n)
     }
+
+    if mode == "hit-variants" { return try HitVariants.run(cache: cache, strings: strings) }
 
     // Profiles of one path alone, for `perf record`: the store is filled once, then only the
     // path runs, so the profile holds nothing else (no file creation).

@@ -66,7 +66,7 @@ public struct Rsync: Sendable {
                 }
                 pending.removeFirst(start)
             }, errors: { errorText += $0 })
-        } catch where error.operation == "spawn" {
+        } catch where error.operation == "spawn" && [.noSuchFileOrDirectory, .permissionDenied].contains(error.errno) {
             throw SharingError.rsyncMissing(executable)
         } catch {
             throw FlecheError.io(path: error.path, operation: error.operation, errno: error.errno.rawValue)

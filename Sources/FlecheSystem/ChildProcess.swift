@@ -102,7 +102,15 @@ package enum ChildProcess {
         let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
+        // ETXTBSY: a script just written is still open for writing in a child that another
+        // thread forked a moment ago (it closes on that child's exec). Transient: try again.
+        var result = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
+        var pause: useconds_t = 1_000
+        while result == ETXTBSY, pause <= 256_000 {
+            usleep(pause)
+            pause *= 2
+            result = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
+        }
         guard result == 0 else { throw FileSystem.failure(program, "spawn", Errno(rawValue: result)) }
         return pid
     }

@@ -27,11 +27,15 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     ///   cannot be read (a damaged entry is a miss that heals, not an error). A result that
     ///   cannot be stored is returned with a warning.
     public func callAsFunction(_ arguments: repeat each A) throws -> R {
+        var report = CallReport()
+        defer { report.send(core.identity) }
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
+            report.outcome = .uncached
             return try body(repeat each arguments)
         }
-        if let hit = try core.lookup(prepared, as: R.self) { return hit }
-        guard core.sharesRunsInProcess else { return try compute(prepared, repeat each arguments) }
+        report.key = prepared.key
+        if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
+        guard core.sharesRunsInProcess else { return report.miss(try compute(prepared, repeat each arguments)) }
         // Single flight: equal calls missing at the same moment in this process run the
         // body once; the others wait, then hit (``InFlightCalls``).
         while true {
@@ -39,15 +43,15 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
             case .leader(let flight):
                 defer { InFlightCalls.shared.finish(prepared.key, flight) }
                 // A leader that finished between our lookup and our joining stored it.
-                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+                if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
                 // Across processes: wait while another process computes it, then look again.
                 let lock = core.lockAcrossProcesses(prepared)
                 defer { lock?.release() }
-                if lock != nil, let hit = try core.lookup(prepared, as: R.self) { return hit }
-                return try compute(prepared, repeat each arguments)
+                if lock != nil, let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
+                return report.miss(try compute(prepared, repeat each arguments))
             case .follower(let flight):
                 flight.wait()
-                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+                if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
             // The leader failed or could not store its result: try again, perhaps as leader.
             }
         }
@@ -104,24 +108,28 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
     /// (see ``Memoized/callAsFunction(_:)``).
     /// - Throws: what the body throws (nothing is stored then), or `FlecheError.invalidArguments` for arguments that cannot be encoded.
     public func callAsFunction(_ arguments: repeat each A) async throws -> R {
+        var report = CallReport()
+        defer { report.send(core.identity) }
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
+            report.outcome = .uncached
             return try await body(repeat each arguments)
         }
-        if let hit = try core.lookup(prepared, as: R.self) { return hit }
-        guard core.sharesRunsInProcess else { return try await compute(prepared, repeat each arguments) }
+        report.key = prepared.key
+        if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
+        guard core.sharesRunsInProcess else { return report.miss(try await compute(prepared, repeat each arguments)) }
         // Single flight, as ``Memoized/callAsFunction(_:)``; waiters hold no thread.
         while true {
             switch InFlightCalls.shared.join(prepared.key) {
             case .leader(let flight):
                 defer { InFlightCalls.shared.finish(prepared.key, flight) }
-                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+                if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
                 let lock = try await core.lockAcrossProcesses(prepared)
                 defer { lock?.release() }
-                if lock != nil, let hit = try core.lookup(prepared, as: R.self) { return hit }
-                return try await compute(prepared, repeat each arguments)
+                if lock != nil, let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
+                return report.miss(try await compute(prepared, repeat each arguments))
             case .follower(let flight):
                 await flight.wait()
-                if let hit = try core.lookup(prepared, as: R.self) { return hit }
+                if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
             }
         }
     }

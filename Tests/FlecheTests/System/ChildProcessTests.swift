@@ -44,6 +44,25 @@ struct ChildProcessTests {
         #expect(error?.errno == .noSuchFileOrDirectory)
     }
 
+    @Test("a script still open for writing (ETXTBSY, as when another thread forked meanwhile) runs once it is closed")
+    func textFileBusy() throws {
+        let directory = try TemporaryDirectory()
+        let script = directory.sub("busy.sh")
+        let descriptor = open(script, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
+        #expect(descriptor >= 0)
+        let text = "#!/bin/sh\necho ran\n"
+        #expect(write(descriptor, text, text.utf8.count) == text.utf8.count)
+        let closer = Thread {
+            usleep(50_000)
+            close(descriptor)
+        }
+        closer.start()
+        var output: [UInt8] = []
+        let status = try ChildProcess.run(script, arguments: [], output: { output += $0 }, errors: { _ in })
+        #expect(status == 0)
+        #expect(String(decoding: output, as: UTF8.self) == "ran\n")
+    }
+
     @Test("the child reads /dev/null and inherits no descriptor but the three standard ones")
     func descriptors() throws {
         // A descriptor this process holds without O_CLOEXEC (as a lock file might be).

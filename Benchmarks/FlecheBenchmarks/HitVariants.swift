@@ -1,0 +1,51 @@
+import Fleche
+import Foundation
+
+/// Whether single flight or an event observer costs a hit anything: three functions with
+/// the same body and arguments (names differ, so keys differ), each filled with N calls,
+/// then N hits of each, interleaved over seven rounds; the fastest round of each counts.
+///
+/// For instruction counts under callgrind, `FLECHE_HIT_VARIANT` keeps one variant and
+/// `FLECHE_HIT_ROUNDS` sets the rounds: the difference between a run of R rounds and one of
+/// none, divided by R × N, is that variant's instructions per hit.
+enum HitVariants {
+    static func run(cache: Cache, strings: [String]) throws -> [(String, JSON)] {
+        let n = strings.count
+        func make(_ name: String, _ singleFlight: SingleFlight) -> Memoized<Int, String, [Double]> {
+            memoize(name, module: "__main__", arguments: ["i", "s"], cache: cache, singleFlight: singleFlight) {
+                (i: Int, s: String) -> [Double] in (0..<10).map { Double(i) * 0.5 + Double($0) }
+            }
+        }
+        let off = make("f_off", .off)
+        let on = make("f_on", .default)
+        let observed = make("f_observed", .default)
+        for f in [off, on, observed] { for i in 0..<n { _ = try f(i, strings[i]) } }
+        var best: [String: Double] = [:]
+        let observedCount = Tally()
+        let environment = ProcessInfo.processInfo.environment
+        let rounds = Int(environment["FLECHE_HIT_ROUNDS"] ?? "") ?? 7
+        let variants = [("single_flight_off", off), ("single_flight_on", on), ("observer", observed)].filter { variant in
+            environment["FLECHE_HIT_VARIANT"].map { $0 == variant.0 } ?? true
+        }
+        for _ in 0..<rounds {
+            for (label, f) in variants {
+                let observation = label == "observer" ? MemoizationEvents.observe { _ in observedCount.add() } : nil
+                let time = try seconds { for i in 0..<n { _ = try f(i, strings[i]) } }
+                observation?.cancel()
+                best[label] = min(best[label] ?? .infinity, time)
+            }
+        }
+        let observedRounds = variants.contains { $0.0 == "observer" } ? rounds : 0
+        guard observedCount.value == observedRounds * n else { throw BenchmarkError("the observer missed events") }
+        return best.sorted { $0.key < $1.key }.map { ("hit_\($0.key)_per_call_us", .double($0.value / Double(n) * 1e6)) }
+    }
+}
+
+/// A count that observers on any thread add to.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}

@@ -19,12 +19,7 @@ package enum FileSystem {
     package static func readFile(_ path: String) throws(SystemCallError) -> [UInt8]? {
         guard let descriptor = try openForReading(path) else { return nil }
         defer { try? descriptor.close() }
-        let size: Int
-        do {
-            size = Int(try descriptor.stat().size)
-        } catch {
-            throw failure(path, "stat", error)
-        }
+        let size = try self.size(of: descriptor, describedAs: path)
         // Uninitialised capacity: zero-filling a 16 MiB buffer first costs as much as a copy.
         // One byte more than the size tells whether the file grew (objects never should).
         var readError: Errno?
@@ -82,6 +77,15 @@ package enum FileSystem {
             var heap = [UInt8](UnsafeRawBufferPointer(stack))
             try readRest(descriptor, into: &heap, describedAs: description())
             return heap.withUnsafeBytes { body($0) }
+        }
+    }
+
+    /// The size of the open file `descriptor` (`fstat`).
+    private static func size(of descriptor: FileDescriptor, describedAs path: String) throws(SystemCallError) -> Int {
+        do {
+            return Int(try descriptor.stat().size)
+        } catch {
+            throw failure(path, "stat", error)
         }
     }
 
@@ -161,12 +165,7 @@ package enum FileSystem {
     ) throws(SystemCallError) -> (head: [UInt8], tail: [UInt8], size: Int)? {
         guard let descriptor = try openForReading(path) else { return nil }
         defer { try? descriptor.close() }
-        let size: Int
-        do {
-            size = Int(try descriptor.stat().size)
-        } catch {
-            throw failure(path, "stat", error)
-        }
+        let size = try self.size(of: descriptor, describedAs: path)
         func read(at offset: Int, count: Int) throws(SystemCallError) -> [UInt8] {
             var bytes = [UInt8](repeating: 0, count: count)
             var done = 0

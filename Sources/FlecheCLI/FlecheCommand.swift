@@ -12,6 +12,7 @@ struct FlecheCommand: ParsableCommand {
             InitCommand.self, ListCommand.self, ShowCommand.self, CatCommand.self, QueryCommand.self,
             ExpandCommand.self, ShrinkCommand.self, EvictCommand.self, StatsCommand.self, DiskUsageCommand.self, GCCommand.self,
             VerifyCommand.self, TableCommand.self, TransferCommand.self, PushCommand.self, PullCommand.self, RedigestCommand.self,
+            WhyCommand.self,
         ])
 
     /// A command line the parser rejects (an unknown flag, a bad value, a missing argument,

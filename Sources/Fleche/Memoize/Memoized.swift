@@ -65,6 +65,14 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
         return result
     }
 
+    /// Why a call with these arguments misses: the stored calls of this function nearest to
+    /// it and which key parts differ (argument, version, code digest, module), or that it is
+    /// stored, or that no call of this function is. Reads every stored call of the function.
+    /// - Throws: `FlecheError` when the arguments cannot be encoded or the cache cannot be read.
+    public func explainMiss(_ arguments: repeat each A) throws -> MissExplanation {
+        try core.explainMiss(encode: { try encodeArguments(repeat each arguments) })
+    }
+
     /// The lookup key of a call with these arguments.
     public func digest(_ arguments: repeat each A) throws -> Digest {
         try core.key(encode: { try encodeArguments(repeat each arguments) }).0
@@ -140,6 +148,11 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
         let result = try await core.lastRun.time { try await body(repeat each arguments) }
         core.store(prepared, result: result, metadata: finish())
         return result
+    }
+
+    /// Why a call with these arguments misses; see ``Memoized/explainMiss(_:)``.
+    public func explainMiss(_ arguments: repeat each A) throws -> MissExplanation {
+        try core.explainMiss(encode: { try encodeArguments(repeat each arguments) })
     }
 
     /// The lookup key these arguments give, without running the body or reading the cache.

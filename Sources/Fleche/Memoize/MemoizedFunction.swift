@@ -188,6 +188,13 @@ struct MemoizationCore: Sendable {
 
     /// The key of a call, or an error if its arguments cannot be encoded.
     func key(encode: () throws -> [Value]) throws -> (Digest, any BaseCache) {
+        let prepared = try inspect(encode: encode)
+        return (prepared.key, prepared.cache)
+    }
+
+    /// A call prepared to be looked at, not run: an argument that cannot be encoded is an
+    /// error here (the call itself would run uncached with a warning).
+    func inspect(encode: () throws -> [Value]) throws -> Prepared {
         let cache = try resolveCache()
         let values: [Value]
         do {
@@ -195,8 +202,7 @@ struct MemoizationCore: Sendable {
         } catch {
             throw FlecheError.unsupportedValue("an argument of \(identity.name) cannot be encoded: \(error)")
         }
-        let prepared = prepare(try namedArguments(values), cache: cache)
-        return (prepared.key, cache)
+        return prepare(try namedArguments(values), cache: cache)
     }
 }
 

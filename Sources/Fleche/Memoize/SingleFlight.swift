@@ -6,7 +6,7 @@ import Foundation
 /// How equal calls that miss at the same moment share one run of the body.
 ///
 /// Within a process, waiting costs nothing: the first caller runs the body and the others
-/// wait for its stored result (``InFlightCalls``). Across processes sharing a file store,
+/// wait for its stored result. Across processes sharing a file store,
 /// the caller that computes holds a lock file, `<store>/locks/<key>` (`flock`, so a holder
 /// killed with `kill -9` releases it), and the others block on it, then read the result. A
 /// waiter whose holder died or failed computes the call itself. Taking the lock costs a

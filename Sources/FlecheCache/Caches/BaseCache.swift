@@ -44,7 +44,7 @@ public protocol BaseCache: AnyObject, Sendable {
     /// The file store that new calls saved through this cache land in, if there is one: a
     /// ``Cache`` of a store, a wrapper that saves through to one, a stack's first layer.
     /// `nil` for memory caches and caches that refuse saves. Memoized functions hold their
-    /// lock files across processes there (``SingleFlight``).
+    /// lock files across processes there (`SingleFlight` in the `Fleche` module).
     var savingStore: FileStore? { get }
 }
 

@@ -31,6 +31,8 @@ struct ReadmeTourTests {
         #expect(short.count == 4)
         _ = try simulate.rerun(42, 10_000, false)
         #expect(runs.value == 2)
+        let why = try simulate.explainMiss(43, 10_000, false)
+        #expect(why.nearest.first?.differences.map(\.description) == ["argument 'seed': \(try ValueEncoder().encode(42).digest(using: .sha256).hex.prefix(12)) stored, \(try ValueEncoder().encode(43).digest(using: .sha256).hex.prefix(12)) now"])
 
         let call = try cache.load(short)
         #expect(try call.result(as: [Double].self) == a)

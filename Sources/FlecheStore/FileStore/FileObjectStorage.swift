@@ -65,7 +65,7 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         let head = ObjectFile.maximumHeaderLength(children: children.count, digestLength: algorithm.digestByteCount)
         let read: (head: [UInt8], tail: [UInt8], size: Int)?
         do {
-            read = try FileSystem.readEnds(path, head: head, tail: 4)
+            read = try FileSystem.readEnds(path, head: head, tail: 4_096)
         } catch {
             return .whole
         }

@@ -132,12 +132,14 @@ struct ObjectFile {
     }
 
     /// Whether an existing object file, of which `head` (its first bytes, the whole header
-    /// at least), `tail` (its last four bytes at least) and `fileSize` were read, is a whole
+    /// at least), `tail` (its last bytes, four at least) and `fileSize` were read, is a whole
     /// object of `payload` with `children`: the header says so, and the file ends where the
-    /// payload does, with the payload's checksum (XXH3-64 in the header of a raw payload, the
-    /// Adler-32 trailer of a zlib stream). A file cut short, emptied or zeroed, as a power
-    /// loss leaves it without `fsync`, fails this; checking costs two small reads and a hash
-    /// of the payload in memory, not a read of the file or a compression.
+    /// payload does, with the payload's checksum (the Adler-32 trailer of a zlib stream; for
+    /// a raw payload the header's XXH3-64, and the tail equal to the payload's last bytes). A
+    /// file cut short, emptied or zeroed (whole, or its last block, as ext4's delayed
+    /// allocation leaves it after a power loss without `fsync`) fails this; checking costs
+    /// two small reads and a hash of the payload in memory, not a read of the file or a
+    /// compression.
     static func isWhole(
         head: [UInt8], tail: [UInt8], fileSize: Int, payload: UnsafeRawBufferPointer, children: [Digest]
     ) -> Bool {
@@ -147,7 +149,9 @@ struct ObjectFile {
         let headerLength = object.body.startIndex
         switch object.codec {
         case .raw:
+            let compared = min(tail.count, payload.count)
             return fileSize == headerLength + payload.count && object.checksum == checksum(payload)
+                && tail.suffix(compared).elementsEqual(payload[(payload.count - compared)...])
         case .zlib:
             guard fileSize >= headerLength + 6, tail.count >= 4 else { return false }
             let trailer = tail.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }

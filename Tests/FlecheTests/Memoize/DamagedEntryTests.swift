@@ -118,6 +118,27 @@ struct DamagedEntryTests {
         }
     }
 
+    @Test("a raw object whose last block a power loss zeroed (size unchanged, header whole) is replaced by the next save")
+    func zeroedLastBlockOfRawObject() throws {
+        let directory = try TemporaryDirectory()
+        let store = try FileStore(root: directory.sub("store"))
+        let cache = Cache(store: store)
+        var generator = SeededGenerator(state: 7)
+        let noise = Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let size = memoize("size", arguments: ["blob"], metadata: [], cache: cache) { (blob: Data) in blob.count }
+        let again = memoize("size again", arguments: ["blob"], metadata: [], cache: cache) { (blob: Data) in blob.count }
+        #expect(try size(noise) == 20_000)
+        let argument = try #require(try cache.load(size.digest(noise)).record.arguments.first?.value.digest)
+        #expect(try store.objects.header(argument)?.codec == .raw)
+        let path = store.objects.path(of: argument)
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        for index in (bytes.count - 3_000)..<bytes.count { bytes[index] = 0 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try again(noise) == 20_000)
+        #expect(try StoreVerifier(store: store).run().isClean)
+        #expect(FileManager.default.fileExists(atPath: directory.sub("store/lost+found/objects/\(argument.hex)")))
+    }
+
     @Test("a damaged result object on the hit path is set aside and computed again; a file replaced meanwhile is left in place")
     func hitPathHeals() throws {
         let directory = try TemporaryDirectory()

@@ -2,7 +2,7 @@
 #include "CThreadStack.h"
 #include <pthread.h>
 
-static size_t lowest_address_uncached(void) {
+size_t fleche_thread_stack_lowest_address(void) {
 #if defined(__APPLE__)
     pthread_t self = pthread_self();
     return (size_t)pthread_get_stackaddr_np(self) - pthread_get_stacksize_np(self);
@@ -17,18 +17,4 @@ static size_t lowest_address_uncached(void) {
 #else
     return 0;
 #endif
-}
-
-// A thread's stack does not move, so its bounds are asked once per thread: on Linux,
-// pthread_getattr_np reads and parses /proc/self/maps for the main thread on every call,
-// which made a deeply nested decode spend most of its time in that file.
-static _Thread_local size_t cached_lowest_address = 0;
-static _Thread_local int cached = 0;
-
-size_t fleche_thread_stack_lowest_address(void) {
-    if (!cached) {
-        cached_lowest_address = lowest_address_uncached();
-        cached = 1;
-    }
-    return cached_lowest_address;
 }

@@ -50,6 +50,8 @@ extension JSON {
 package struct JSONParser {
     package let bytes: UnsafeRawBufferPointer
     package var offset = 0
+    /// The stack check of this parse (a parser reads on one thread).
+    var stack = StackSpace.Check()
 
     /// The deepest nesting of arrays and objects accepted, so that hostile input cannot
     /// exhaust the stack.
@@ -87,7 +89,7 @@ package struct JSONParser {
     /// Parses the value that starts here into a tree.
     package mutating func parseValue(depth: Int) throws -> JSON {
         guard depth < Self.maximumDepth else { throw error("nesting too deep") }
-        if depth & 31 == 31, !StackSpace.isAvailable() { throw error("nesting too deep for this thread's stack") }
+        if depth & 31 == 31, !stack.hasRoom() { throw error("nesting too deep for this thread's stack") }
         guard let byte = current else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "n"): try expect("null"); return .null

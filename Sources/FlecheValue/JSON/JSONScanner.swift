@@ -119,7 +119,7 @@ extension JSONParser {
     /// Checks one value's syntax and moves past it without building anything.
     package mutating func skipValue(depth: Int) throws {
         guard depth < Self.maximumDepth else { throw error("nesting too deep") }
-        if depth & 31 == 31, !StackSpace.isAvailable() { throw error("nesting too deep for this thread's stack") }
+        if depth & 31 == 31, !stack.hasRoom() { throw error("nesting too deep for this thread's stack") }
         guard let byte = current else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "n"): try expect("null")

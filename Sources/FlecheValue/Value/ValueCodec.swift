@@ -209,6 +209,8 @@ package struct ByteReader {
     package let buffer: UnsafeRawBufferPointer
     package let resolve: ValueCodec.ChildResolver?
     package private(set) var offset = 0
+    /// The stack check of this decode (a reader decodes on one thread).
+    private var stack = StackSpace.Check()
 
     package init(_ buffer: UnsafeRawBufferPointer, resolve: ValueCodec.ChildResolver? = nil) {
         self.buffer = buffer
@@ -285,7 +287,7 @@ package struct ByteReader {
 
     package mutating func readValue(depth: Int) throws -> Value {
         guard depth < ValueCodec.maximumDepth else { throw error("nesting deeper than \(ValueCodec.maximumDepth)") }
-        if depth & 31 == 31, !StackSpace.isAvailable() { throw error("nesting too deep for this thread's stack") }
+        if depth & 31 == 31, !stack.hasRoom() { throw error("nesting too deep for this thread's stack") }
         let tagByte = try readByte()
         guard let tag = ValueCodec.Tag(rawValue: tagByte) else { throw error("unknown tag \(tagByte)") }
         switch tag {

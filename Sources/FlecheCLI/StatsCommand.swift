@@ -3,19 +3,51 @@ import ArgumentParser
 import Fleche
 
 struct StatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count calls and objects and their sizes.")
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show hits, misses and stores, the store's size and the largest functions.",
+        discussion: """
+            Every process that uses the store counts its calls in a file of its own under \
+            stats/; this merges them. --zero sets the counters to zero.
+            """)
 
     @OptionGroup var options: StoreOptions
 
+    @Flag(name: .customLong("zero"), help: "Set the hit, miss and store counters to zero.")
+    var zero = false
+
+    /// How many functions the table of the largest lists.
+    static let largestFunctions = 10
+
     func run() throws {
         let store = try options.openStore()
+        if zero {
+            try store.zeroUsageStatistics()
+            if options.json {
+                printJSON(.object([("zeroed", .bool(true))]))
+            } else {
+                print("statistics of \(store.root) set to zero")
+            }
+            return
+        }
         let stats = try store.statistics()
+        let usage = try store.usageStatistics()
+        let largest = Array(try DiskUsage(store: store).functions.prefix(Self.largestFunctions))
         if options.json {
             var members = store.identityJSON.objectValue ?? []
             members += stats.json.objectValue ?? []
+            members.append(("usage", usage.json))
+            members.append(("largest_functions", .array(largest.map { function in
+                .object([
+                    ("function", .string(function.qualifiedName)), ("calls", .int(Int64(function.calls))),
+                    ("bytes", .int(Int64(function.totalBytes))),
+                    ("counts", (usage.byFunction[function.qualifiedName] ?? CallCounts()).json),
+                ])
+            })))
             printJSON(.object(members))
             return
         }
+        let total = usage.total
         print("""
             store              \(store.root)
             digest             \(store.format.algorithm.rawValue)
@@ -24,7 +56,29 @@ struct StatsCommand: ParsableCommand {
             bytes on disk      \(byteCount(stats.bytesOnDisk))
             object payloads    \(byteCount(stats.payloadBytes)) in \(byteCount(stats.objectFileBytes)) of files
             compression ratio  \(String(format: "%.2f", stats.compressionRatio))
+            hits               \(total.hits)\(total.hitRate.map { String(format: " (%.1f%%)", $0 * 100) } ?? "")
+            misses             \(total.misses)
+            stores             \(total.stores)
+            errors             \(total.errors)
+            bytes written      \(byteCount(total.bytesWritten))
+            counted since      \(usage.zeroedAt.map { "zeroed \(Self.timestamp($0))" } ?? "the store was created")
             """)
+        guard !largest.isEmpty else { return }
+        print("\nlargest functions")
+        var table = TextTable(header: ["FUNCTION", "CALLS", "BYTES", "HITS", "MISSES", "HIT RATE"])
+        table.rows = largest.map { function -> [String] in
+            let counts = usage.byFunction[function.qualifiedName] ?? CallCounts()
+            return [
+                function.qualifiedName, "\(function.calls)", byteCount(function.totalBytes), "\(counts.hits)", "\(counts.misses)",
+                counts.hitRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
+            ]
+        }
+        print(table.render())
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
     }
 }
 

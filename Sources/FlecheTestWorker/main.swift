@@ -12,7 +12,8 @@
 // with nested arrays, part of them shared by every call, so it is destructured into objects
 // that many calls reuse (what gc must never sweep from under a writer). `slow(i)` sleeps
 // FLECHE_WORKER_SLEEP milliseconds (default 1,500) in its body, after creating the file
-// FLECHE_WORKER_MARK if that is set: the cross-process single-flight tests.
+// FLECHE_WORKER_MARK if that is set: the cross-process single-flight tests. With
+// FLECHE_WORKER_SLOW_FROM=K, only calls with i >= K sleep (and mark).
 import Fleche
 import Foundation
 import FlecheSystem
@@ -51,8 +52,10 @@ do {
         return Nested.make(i)
     }
     let environment = ProcessInfo.processInfo.environment
+    let slowFrom = Int(environment["FLECHE_WORKER_SLOW_FROM"] ?? "") ?? Int.min
     let slow = memoize("slow", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> [Int] in
         runs.withLock { $0 += 1 }
+        guard i >= slowFrom else { return [i, 2 * i] }
         if let mark = environment["FLECHE_WORKER_MARK"] { _ = FileManager.default.createFile(atPath: mark, contents: nil) }
         usleep(UInt32(Int(environment["FLECHE_WORKER_SLEEP"] ?? "") ?? 1_500) * 1_000)
         return [i, 2 * i]

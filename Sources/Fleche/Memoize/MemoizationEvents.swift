@@ -95,11 +95,20 @@ public enum MemoizationEvents {
 
 /// The event of one call in the making: the call sets its key and outcome, and ``send(_:)``
 /// reports it when the call returns or throws (a call that throws is
-/// ``MemoizationEvent/Outcome/failed``). A value on the caller's stack: no allocation.
+/// ``MemoizationEvent/Outcome/failed``) to the observers and to the store's statistics
+/// (`fleche stats`). A value on the caller's stack: no allocation.
 struct CallReport {
     let start = ContinuousClock.now
     var key: Digest?
     var outcome = MemoizationEvent.Outcome.failed
+    /// The store whose statistics count the call: the one it saves into.
+    var store: FileStore?
+
+    /// Records the call's key and the store that counts it.
+    mutating func prepared(_ call: MemoizationCore.Prepared) {
+        key = call.key
+        store = call.cache.savingStore ?? call.cache.fileStore
+    }
 
     /// Records a hit and passes its result on.
     mutating func hit<R>(_ result: R) -> R {
@@ -113,9 +122,17 @@ struct CallReport {
         return result
     }
 
-    /// Reports the call of the function `identity` names (the event is built only when
-    /// someone listens).
-    func send(_ identity: FunctionIdentity) {
+    /// Counts the call in the store's statistics and reports it to the observers.
+    func send(_ core: MemoizationCore) {
+        if let store {
+            switch outcome {
+            case .hit: store.usage.record(.hit, function: core.qualifiedName)
+            case .miss: store.usage.record(.miss, function: core.qualifiedName)
+            case .failed: store.usage.record(.error, function: core.qualifiedName)
+            case .uncached: break
+            }
+        }
+        let identity = core.identity
         MemoizationEvents.report(MemoizationEvent(
             function: identity.name, module: identity.module, key: key, outcome: outcome,
             duration: ContinuousClock.now - start))

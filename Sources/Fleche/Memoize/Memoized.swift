@@ -28,12 +28,12 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     ///   cannot be stored is returned with a warning.
     public func callAsFunction(_ arguments: repeat each A) throws -> R {
         var report = CallReport()
-        defer { report.send(core.identity) }
+        defer { report.send(core) }
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
             report.outcome = .uncached
             return try body(repeat each arguments)
         }
-        report.key = prepared.key
+        report.prepared(prepared)
         if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
         guard core.sharesRunsInProcess else { return report.miss(try compute(prepared, repeat each arguments)) }
         // Single flight: equal calls missing at the same moment in this process run the
@@ -117,12 +117,12 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
     /// - Throws: what the body throws (nothing is stored then), or `FlecheError.invalidArguments` for arguments that cannot be encoded.
     public func callAsFunction(_ arguments: repeat each A) async throws -> R {
         var report = CallReport()
-        defer { report.send(core.identity) }
+        defer { report.send(core) }
         guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
             report.outcome = .uncached
             return try await body(repeat each arguments)
         }
-        report.key = prepared.key
+        report.prepared(prepared)
         if let hit = try core.lookup(prepared, as: R.self) { return report.hit(hit) }
         guard core.sharesRunsInProcess else { return report.miss(try await compute(prepared, repeat each arguments)) }
         // Single flight, as ``Memoized/callAsFunction(_:)``; waiters hold no thread.

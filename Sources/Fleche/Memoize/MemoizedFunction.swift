@@ -44,6 +44,8 @@ public struct FunctionIdentity: Sendable, Hashable {
 /// look it up, store it. ``Memoized`` and ``AsyncMemoized`` wrap it around a body.
 struct MemoizationCore: Sendable {
     let identity: FunctionIdentity
+    /// `Module.name`: how the store's statistics name the function.
+    let qualifiedName: String
     let cache: (any BaseCache)?
     /// `nil`: the collectors of ``CacheContext/metadataCollectors()``.
     let collectors: [any MetadataCollector]?
@@ -58,6 +60,7 @@ struct MemoizationCore: Sendable {
         singleFlight: SingleFlight = .default
     ) {
         self.identity = identity
+        self.qualifiedName = identity.module.map { "\($0).\(identity.name)" } ?? identity.name
         self.cache = cache
         self.collectors = collectors
         self.keyHasher = CallKeyHasher(identity: identity)

@@ -54,6 +54,7 @@ public final class Cache: BaseCache {
     @discardableResult
     public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
         let key = record.key(using: algorithm)
+        var written = 0
         func writeValuesThenManifest() throws {
             // Values first, the manifest last: a reader who sees the manifest finds its values.
             for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
@@ -62,13 +63,27 @@ public final class Cache: BaseCache {
                     if try self.values.contains(reference.digest) { continue }
                     throw FlecheError.invalidArguments("record \(key.hex) refers to value \(reference.digest.hex), which was not given")
                 }
-                try self.values.save(value, key: reference.digest)
+                if let store {
+                    written += try store.objects.saveCountingBytes(value, key: reference.digest)
+                } else {
+                    try self.values.save(value, key: reference.digest)
+                }
             }
-            try calls.save(record, key: key)
+            if let store {
+                written += try store.calls.saveCountingBytes(record, key: key)
+            } else {
+                try calls.save(record, key: key)
+            }
         }
-        try locks.withLock(key) {
-            if let store { try store.withWriteLock(writeValuesThenManifest) } else { try writeValuesThenManifest() }
+        do {
+            try locks.withLock(key) {
+                if let store { try store.withWriteLock(writeValuesThenManifest) } else { try writeValuesThenManifest() }
+            }
+        } catch {
+            store?.usage.record(.error, function: record.qualifiedName)
+            throw error
         }
+        store?.usage.record(.store(bytes: written), function: record.qualifiedName)
         return key
     }
 

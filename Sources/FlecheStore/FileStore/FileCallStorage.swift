@@ -93,9 +93,16 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// (there is no window in which the key is missing), signed by the first of
     /// ``signingKeys`` if there are any.
     public func save(_ record: CallRecord, key: Digest) throws {
+        try saveCountingBytes(record, key: key)
+    }
+
+    /// Saves `record` as ``save(_:key:)`` does and returns the manifest's size.
+    @discardableResult
+    package func saveCountingBytes(_ record: CallRecord, key: Digest) throws -> Int {
         let bytes = CallManifest.encode(record)
         let signed = signingKeys.isEmpty ? bytes : ManifestSignature.sign(bytes, key: key, keys: signingKeys)
         try layout.writeAtomically(signed, to: path(of: key), durable: durable)
+        return signed.count
     }
 
     /// Reads only the result member of the manifest: what a memoized call needs on a hit.

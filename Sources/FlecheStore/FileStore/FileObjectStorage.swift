@@ -24,36 +24,45 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// before parents. An object that exists is not written again, but its modification time
     /// is refreshed: that tells a concurrent gc it is in use again (docs/FORMAT.md, gc).
     public func save(_ value: Value, key: Digest) throws {
+        try saveCountingBytes(value, key: key)
+    }
+
+    /// Saves `value` as ``save(_:key:)`` does and returns the bytes of the files it wrote
+    /// (0 when every object was there already): what the store's statistics count.
+    @discardableResult
+    package func saveCountingBytes(_ value: Value, key: Digest) throws -> Int {
         guard let depth = format.destructureDepth else {
-            try store(digest: key, payload: ValueCodec.encode(value), children: [])
-            return
+            return try store(digest: key, payload: ValueCodec.encode(value), children: [])
         }
         var stored = Set<Digest>()
+        var written = 0
         for piece in Destructuring(depth: depth, algorithm: algorithm).split(value, digest: key)
         where stored.insert(piece.digest).inserted {
-            try store(digest: piece.digest, payload: piece.payload, children: piece.children)
+            written += try store(digest: piece.digest, payload: piece.payload, children: piece.children)
         }
+        return written
     }
 
     /// Writes one object unless a whole one is there. An object that is there but damaged
     /// (cut short, emptied or zeroed by a power loss) is set aside in `lost+found/` and
     /// written again: refreshing its time would keep the damage.
-    private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws {
+    private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws -> Int {
         let target = path(of: digest)
         switch FileSystem.touch(target) {
         case .touched:
             switch existingObject(at: target, payload: payload, children: children) {
-            case .whole: return
+            case .whole: return 0
             case .damaged: layout.setAside(target, folder: .objects, key: digest, reason: "it does not hold its value whole")
             case .missing: break
             }
-        case .failed: if FileSystem.exists(target) { return }  // say, an object made read-only
+        case .failed: if FileSystem.exists(target) { return 0 }  // say, an object made read-only
         case .missing: break
         }
         let (header, body) = ObjectFile.encodeParts(
             payload: payload, children: children, digestLength: algorithm.digestByteCount,
             compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
         try layout.writeAtomically([header, body], to: target, durable: durable)
+        return header.count + body.count
     }
 
     private enum ExistingObject { case whole, damaged, missing }

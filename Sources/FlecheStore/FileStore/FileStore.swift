@@ -15,6 +15,8 @@ public final class FileStore: Sendable {
     public let calls: FileCallStorage
     let layout: StoreLayout
     let lock: StoreLock
+    /// This process's hit, miss and store counts for the store (``usageStatistics()``).
+    package let usage: UsageLedger
 
     /// Opens the store at `root`, creating it if there is none.
     ///
@@ -64,6 +66,7 @@ public final class FileStore: Sendable {
         self.format = format
         self.layout = layout
         self.lock = StoreLock(path: layout.lockPath)
+        self.usage = UsageLedger(folder: StatisticsFolder(layout: layout))
         self.objects = FileObjectStorage(layout: layout, format: format, durable: durable)
         self.calls = FileCallStorage(
             layout: layout, algorithm: format.algorithm, durable: durable, signingKeys: try signingKeys ?? SigningKeys.fromEnvironment())

@@ -121,6 +121,8 @@ public struct GarbageCollector: Sendable {
         }
         // Call locks need no gc lock: one that no process holds is stale, whatever its age.
         if !dryRun { report.removedCallLocks = try store.removeUnheldCallLocks() }
+        // The counter files of processes that have ended, folded into one.
+        if !dryRun { _ = try? store.foldUsageStatistics() }
         report.reachableObjects = reachable.count
         report.keptYoung = young.count { !reachable.contains($0) }
 

@@ -50,6 +50,9 @@ public struct CallRecord: Sendable, Hashable {
     public var name: String
     /// The module the function belongs to, or `nil`.
     public var module: String?
+    /// `Module.name`, or the name alone without a module: how statistics and `fleche du`
+    /// name a function.
+    public var qualifiedName: String { module.map { "\($0).\(name)" } ?? name }
     /// The function's version, or `nil`.
     public var version: String?
     /// The digest of the function's code the call was keyed with, or `nil`.

@@ -54,6 +54,24 @@ struct CLITests {
         #expect(try !cache.contains(key))
     }
 
+    @Test("after the README's demo run twice, fleche stats shows one miss and one hit; --zero resets them")
+    func statsAfterDemo() throws {
+        let directory = try TemporaryDirectory()
+        let environment = ["FLECHE_STORE": directory.sub("store")]
+        for _ in 0..<2 { #expect(try run(try builtProduct("FlecheDemo"), [], environment: environment).status == 0) }
+        let stats = try run(try builtProduct("fleche"), ["stats"], environment: environment)
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let lines = stats.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.contains("hits 1 (50.0%)") && lines.contains("misses 1") && lines.contains("stores 1"), "\(stats.stdout)")
+        #expect(lines.contains { $0.hasPrefix("FlecheDemo.collatz 1 ") && $0.hasSuffix(" 1 1 50.0%") }, "\(stats.stdout)")
+        let json = try JSON.parse(try run(try builtProduct("fleche"), ["stats", "--json"], environment: environment).stdout)
+        #expect(json["usage"]?["total"]?["hits"] == .int(1))
+        #expect(json["largest_functions"]?.arrayValue?.first?["function"] == .string("FlecheDemo.collatz"))
+        #expect(try run(try builtProduct("fleche"), ["stats", "--zero"], environment: environment).status == 0)
+        let zeroed = try JSON.parse(try run(try builtProduct("fleche"), ["stats", "--json"], environment: environment).stdout)
+        #expect(zeroed["usage"]?["total"]?["hits"] == .int(0) && zeroed["usage"]?["total"]?["misses"] == .int(0))
+    }
+
     @Test("a valid command line with bad input exits 1 with exactly one line on stderr")
     func badInput() throws {
         let (directory, cache) = try populatedStore()

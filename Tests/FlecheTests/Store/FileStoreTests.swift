@@ -14,7 +14,7 @@ struct FileStoreTests {
         }
     }
 
-    @Test("one miss writes FORMAT, gc.lock, one manifest named by the key, one result object, and no temp file")
+    @Test("one miss writes FORMAT, gc.lock, one manifest named by the key, one result object, this process's counters, and no temp file")
     func layoutAfterOneMiss() throws {
         let directory = try TemporaryDirectory()
         let cache = try Cache(root: directory.path)
@@ -23,7 +23,9 @@ struct FileStoreTests {
         let key = try f.digest(1, "a").hex
         let resultKey = try ValueEncoder().encode((0..<100).map { 1.0 + Double($0) }).digest(using: .sha256).hex
         let split = { (hex: String) in "\(hex.prefix(2))/\(hex.dropFirst(2))" }
-        #expect(filesUnder(directory.path) == ["FORMAT", "calls/\(split(key))", "gc.lock", "objects/\(split(resultKey))"].sorted())
+        let (counters, files) = filesUnder(directory.path).partitioned(by: { $0.hasPrefix("stats/") })
+        #expect(files == ["FORMAT", "calls/\(split(key))", "gc.lock", "objects/\(split(resultKey))"].sorted())
+        #expect(counters.map { $0.split(separator: ".").last! } == ["counts", "lock"], "\(counters)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.sub("tmp")).isEmpty)
         // The manifest is readable JSON naming the function, with small arguments inline.
         let manifest = try JSON.parse(String(contentsOfFile: directory.sub("calls/\(split(key))"), encoding: .utf8))

@@ -39,6 +39,13 @@ final class Counter: Sendable {
     var value: Int { count.withLock { $0 } }
 }
 
+extension Array {
+    /// The elements for which `belongs` holds, and the others, each in order.
+    func partitioned(by belongs: (Element) -> Bool) -> (matching: [Element], others: [Element]) {
+        (filter(belongs), filter { !belongs($0) })
+    }
+}
+
 /// Every regular file under `root`, relative to it, sorted.
 func filesUnder(_ root: String) -> [String] {
     guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }

@@ -1,9 +1,12 @@
 import Fleche
 import Foundation
 
-/// Whether single flight or an event observer costs a hit anything: three functions with
-/// the same body and arguments (names differ, so keys differ), each filled with N calls,
+/// Whether single flight, an event observer or recording uses (the `fstat` a hit makes to
+/// refresh an hour-old manifest's mtime for budgets) costs a hit anything: four functions
+/// with the same body and arguments (names differ, so keys differ), each filled with N calls,
 /// then N hits of each, interleaved over seven rounds; the fastest round of each counts.
+/// `use_recording_off` reads through a second handle on the same store opened with
+/// `recordsUse: false`; the others record uses.
 ///
 /// For instruction counts under callgrind, `FLECHE_HIT_VARIANT` keeps one variant and
 /// `FLECHE_HIT_ROUNDS` sets the rounds: the difference between a run of R rounds and one of
@@ -11,7 +14,7 @@ import Foundation
 enum HitVariants {
     static func run(cache: Cache, strings: [String]) throws -> [(String, JSON)] {
         let n = strings.count
-        func make(_ name: String, _ singleFlight: SingleFlight) -> Memoized<Int, String, [Double]> {
+        func make(_ name: String, _ singleFlight: SingleFlight, in cache: Cache = cache) -> Memoized<Int, String, [Double]> {
             memoize(name, module: "__main__", arguments: ["i", "s"], cache: cache, singleFlight: singleFlight) {
                 (i: Int, s: String) -> [Double] in (0..<10).map { Double(i) * 0.5 + Double($0) }
             }
@@ -19,12 +22,16 @@ enum HitVariants {
         let off = make("f_off", .off)
         let on = make("f_on", .default)
         let observed = make("f_observed", .default)
-        for f in [off, on, observed] { for i in 0..<n { _ = try f(i, strings[i]) } }
+        let quietStore = try FileStore(root: try cache.fileStore.map(\.root) ?? { throw BenchmarkError("not a file store") }(), recordsUse: false)
+        let quiet = make("f_quiet", .default, in: Cache(store: quietStore))
+        for f in [off, on, observed, quiet] { for i in 0..<n { _ = try f(i, strings[i]) } }
         var best: [String: Double] = [:]
         let observedCount = Tally()
         let environment = ProcessInfo.processInfo.environment
         let rounds = Int(environment["FLECHE_HIT_ROUNDS"] ?? "") ?? 7
-        let variants = [("single_flight_off", off), ("single_flight_on", on), ("observer", observed)].filter { variant in
+        let variants = [
+            ("single_flight_off", off), ("single_flight_on", on), ("observer", observed), ("use_recording_off", quiet),
+        ].filter { variant in
             environment["FLECHE_HIT_VARIANT"].map { $0 == variant.0 } ?? true
         }
         for _ in 0..<rounds {

@@ -13,23 +13,24 @@ struct Age: ExpressibleByArgument, Sendable {
     init(seconds: Double) { self.seconds = seconds }
 
     init?(argument text: String) {
-        if text == "now" {
-            seconds = 0
-            return
-        }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var number = Substring(text)
-        var scale = 1.0
-        if let last = text.last, let unit = units[last] {
-            number = number.dropLast()
-            scale = unit
-        }
-        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-        seconds = value * scale
+        guard let seconds = try? StoreBudget.parseDuration(text) else { return nil }
+        self.seconds = seconds
     }
 
     var defaultValueDescription: String {
         seconds.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(seconds / 3600))h" : "\(seconds)s"
+    }
+}
+
+/// A size in bytes, as `fleche gc --max-size` takes it: bytes, or a number with K, M, G or T
+/// (``StoreBudget/parseSize(_:)``).
+struct ByteSize: ExpressibleByArgument, Sendable {
+    /// The size in bytes.
+    let bytes: Int
+
+    init?(argument text: String) {
+        guard let bytes = try? StoreBudget.parseSize(text) else { return nil }
+        self.bytes = bytes
     }
 }
 

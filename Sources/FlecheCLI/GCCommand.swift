@@ -5,11 +5,14 @@ import Foundation
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Remove value objects no call refers to.",
+        abstract: "Remove value objects no call refers to; with a budget, the least recently used calls first.",
         discussion: """
             Objects younger than the grace period (default 1h, judged by the later of mtime and \
             ctime) are kept, so values being written right now and files just copied in by rsync \
-            are safe. Safe to run while other processes use the store.
+            are safe. Safe to run while other processes use the store. With --max-size or \
+            --max-age (or a budget of the cache in fleche.toml), calls not used for longer than \
+            the age are evicted, then the least recently used until the store fits the size; \
+            a hit counts as a use.
             """)
 
     @Flag(name: .long, help: "List what would be removed and the bytes it would free, without removing anything.")
@@ -18,14 +21,23 @@ struct GCCommand: ParsableCommand {
     @Option(name: .long, help: "Grace period: 'now', or seconds, or a number with s, m, h or d.")
     var prune = Age(seconds: GarbageCollector.defaultGracePeriod)
 
+    @Option(name: .customLong("max-size"), help: "Evict least recently used calls until the store takes at most this much: bytes, or a number with K, M, G or T (as 50G).")
+    var maxSize: ByteSize?
+
+    @Option(name: .customLong("max-age"), help: "Evict calls not used for longer than this: seconds, or a number with s, m, h or d (as 30d).")
+    var maxAge: Age?
+
     @OptionGroup var options: StoreOptions
 
     func run() throws {
         let store = try options.openStore()
         let display = TerminalProgress(minimumTotal: 10_000)
         let progress: @Sendable (String, Int, Int) -> Void = { display.show($0, $1, $2) }
+        // The command line's budget, each limit falling back on the store's own.
+        let budget = StoreBudget(maxSize: maxSize?.bytes ?? store.budget?.maxSize, maxAge: maxAge?.seconds ?? store.budget?.maxAge)
         let collector = GarbageCollector(
-            store: store, gracePeriod: prune.seconds, dryRun: dryRun, progress: TerminalProgress.wanted(json: options.json) ? progress : nil)
+            store: store, gracePeriod: prune.seconds, dryRun: dryRun, budget: budget.isUnlimited ? nil : budget,
+            progress: TerminalProgress.wanted(json: options.json) ? progress : nil)
         let report = try collector.run()
         if options.json {
             printJSON(report.json)
@@ -34,7 +46,12 @@ struct GCCommand: ParsableCommand {
         if report.incompleteArrivals > 0 {
             print("\(report.incompleteArrivals) recent calls are still arriving (values missing): nothing was removed; run gc again when the copy is done")
         }
+        if let before = report.sizeBefore, let after = report.projectedSize {
+            let verb = dryRun ? "would evict" : "evicted"
+            print("\(verb) \(report.evicted.count) least recently used calls: \(byteCount(before)) before, \(byteCount(after)) after")
+        }
         if dryRun {
+            report.evicted.forEach { print("would evict \($0.hex)") }
             report.removed.forEach { print("would remove \($0.hex)") }
             print("would remove \(report.removed.count) of \(report.totalObjects) objects, freeing \(byteCount(report.freedBytes)) (\(report.keptYoung) unreachable but younger than the grace period)")
         } else {

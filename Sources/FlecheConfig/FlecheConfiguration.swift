@@ -159,7 +159,7 @@ public final class FlecheConfiguration: Sendable {
 
     private static let knownKeys: Set<String> = [
         "template", "root", "digest", "remaining_depth", "values", "calls", "pool", "cache", "type",
-        "max_size", "eviction", "read_only", "secret_key",
+        "max_size", "eviction", "read_only", "secret_key", "budget",
     ]
 
     private func build(_ spec: JSON, name: String, in file: ConfigurationFile, visiting: Set<String>) throws -> any BaseCache {
@@ -283,6 +283,29 @@ public final class FlecheConfiguration: Sendable {
             keys = try SigningKeys(hex: texts, source: file.path)
         default: throw fail("secret_key is hex text or a list of hex texts")
         }
-        return try FileStore(root: path, algorithm: algorithm, destructureDepth: depth, signingKeys: keys)
+        return try FileStore(
+            root: path, algorithm: algorithm, destructureDepth: depth, signingKeys: keys, budget: try budget(spec["budget"], fail: fail))
+    }
+
+    /// `budget = { max_size = "50G", max_age = "30d" }` of a file store: what `fleche gc`
+    /// enforces (a size is bytes or text with K, M, G or T; an age seconds or text with s, m, h or d).
+    private func budget(_ spec: JSON?, fail: (String) -> FlecheError) throws -> StoreBudget? {
+        guard let spec else { return nil }
+        guard let table = spec.objectValue else { throw fail("budget must be a table: budget = { max_size = \"50G\", max_age = \"30d\" }") }
+        if let unknown = table.map(\.0).first(where: { !["max_size", "max_age"].contains($0) }) {
+            throw fail("unknown budget setting '\(unknown)'; known: max_age, max_size")
+        }
+        func reading<T>(_ name: String, _ parse: (String) throws -> T, _ number: (Int64) -> T) throws -> T? {
+            switch spec[name] {
+            case nil: return nil
+            case .int(let value)? where value >= 0: return number(value)
+            case .string(let text)?:
+                do { return try parse(text) } catch { throw fail("budget \(name): \(error)") }
+            default: throw fail("budget \(name) must be text such as \"50G\" or \"30d\", or a whole number")
+            }
+        }
+        return StoreBudget(
+            maxSize: try reading("max_size", StoreBudget.parseSize, { Int($0) }),
+            maxAge: try reading("max_age", StoreBudget.parseDuration, { Double($0) }))
     }
 }

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SystemPackage
 
 /// What `lstat` tells of a path, in the units the store uses.
@@ -22,9 +29,14 @@ extension FileSystem {
         return FileStatus(
             size: Int(stat.size),
             allocated: Int(stat.sizeAllocated),
-            modified: Double(stat.st_mtim.tv_sec) + Double(stat.st_mtim.tv_nsec) / 1e9,
-            changed: Double(stat.st_ctim.tv_sec) + Double(stat.st_ctim.tv_nsec) / 1e9,
+            modified: seconds(stat.st_mtim),
+            changed: seconds(stat.st_ctim),
             isDirectory: stat.type == .directory,
             isRegular: stat.type == .regular)
+    }
+
+    /// A file time as seconds since 1970.
+    static func seconds(_ time: timespec) -> Double {
+        Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -50,14 +50,22 @@ package enum FileSystem {
     /// final read finds the end; without it a short read is taken as the end, as it is for
     /// a local file that is never written in place: a manifest then costs open, one read
     /// and close.
+    ///
+    /// With `refreshingTimesOlderThan`, a file whose mtime is earlier than that moment
+    /// (seconds since 1970) gets the current time as its mtime (`fstat`, then `futimens` on
+    /// the open file; a failure is ignored): how the store records a use.
     package static func withSmallFile<R>(
         _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor, confirmEnd: Bool,
+        refreshingTimesOlderThan cutoff: Double? = nil,
         describedAs description: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer) -> R
     ) throws(SystemCallError) -> R? {
         guard let descriptor = try openForReading(path, relativeTo: directory, describedAs: description()) else {
             return nil
         }
         defer { try? descriptor.close() }
+        if let cutoff, let times = try? descriptor.stat(), Self.seconds(times.st_mtim) < cutoff {
+            _ = RawCalls.touch(descriptor)
+        }
         func readSome(_ buffer: UnsafeMutableRawBufferPointer) throws(SystemCallError) -> Int {
             do {
                 return try descriptor.read(into: buffer, retryOnInterrupt: true)

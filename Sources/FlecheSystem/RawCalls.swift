@@ -51,6 +51,11 @@ enum RawCalls {
         (utimensat(AT_FDCWD, path, nil, 0) == 0) ? nil : lastError
     }
 
+    /// Sets the access and modification times of an open file to now (`futimens`).
+    static func touch(_ descriptor: FileDescriptor) -> Errno? {
+        (futimens(descriptor.rawValue, nil) == 0) ? nil : lastError
+    }
+
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

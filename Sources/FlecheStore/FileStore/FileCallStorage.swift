@@ -13,12 +13,18 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// `calls/`, held open so that a manifest read walks two path components, not the
     /// whole store path (the kernel's path walk was a sixth of a hit, perf).
     private let directoryDescriptor: FileDescriptor?
+    /// Whether a hit refreshes its manifest's mtime when older than ``useRefreshInterval``.
+    let recordsUse: Bool
+    /// A manifest's mtime is refreshed on a hit at most this often (seconds): the last use
+    /// that a budget's least-recently-used order reads, to within this much.
+    static let useRefreshInterval: Double = 3600
 
-    init(layout: StoreLayout, algorithm: DigestAlgorithm, durable: Bool, signingKeys: SigningKeys) {
+    init(layout: StoreLayout, algorithm: DigestAlgorithm, durable: Bool, signingKeys: SigningKeys, recordsUse: Bool = true) {
         self.layout = layout
         self.algorithm = algorithm
         self.durable = durable
         self.signingKeys = signingKeys
+        self.recordsUse = recordsUse
         self.directoryDescriptor = FileSystem.openDirectory(layout.callsDirectory)
     }
 
@@ -33,8 +39,10 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// in case the directory was replaced (a store deleted and created again while this
     /// process runs).
     private func decodeManifest<T>(
-        _ key: Digest, checkingSignature: Bool = true, _ unchecked: (UnsafeRawBufferPointer) throws -> T
+        _ key: Digest, checkingSignature: Bool = true, recordingUse: Bool = false,
+        _ unchecked: (UnsafeRawBufferPointer) throws -> T
     ) throws -> T? {
+        let useCutoff = recordingUse && recordsUse ? Date().timeIntervalSince1970 - Self.useRefreshInterval : nil
         let decode = signingKeys.isEmpty || !checkingSignature ? unchecked : { bytes in
             try self.checkSignature(bytes, key: key)
             return try unchecked(bytes)
@@ -47,7 +55,8 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
                 func attempt(confirmEnd: Bool) throws -> Result<T, any Error>? {
                     try fenced { () throws(SystemCallError) in
                         try FileSystem.withSmallFile(
-                            name, relativeTo: directoryDescriptor, confirmEnd: confirmEnd, describedAs: self.path(of: key)
+                            name, relativeTo: directoryDescriptor, confirmEnd: confirmEnd,
+                            refreshingTimesOlderThan: useCutoff, describedAs: self.path(of: key)
                         ) { bytes in Result { try decode(bytes) } }
                     }
                 }
@@ -106,8 +115,11 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     }
 
     /// Reads only the result member of the manifest: what a memoized call needs on a hit.
+    /// A hit is a use: a manifest whose mtime is more than an hour old gets the current time
+    /// (``FileStore/init(root:create:algorithm:compressionLevel:inlineLimit:destructureDepth:durable:signingKeys:budget:recordsUse:)``'s
+    /// `recordsUse`), one `fstat` of the open file per hit and a `futimens` per hour.
     public func resultReference(_ key: Digest) throws -> ValueReference? {
-        guard let reference = try decodeManifest(key, { try CallManifest.decodeResult($0) }) else {
+        guard let reference = try decodeManifest(key, recordingUse: true, { try CallManifest.decodeResult($0) }) else {
             throw FlecheError.notFound(key: key.hex)
         }
         return reference

@@ -17,6 +17,9 @@ public final class FileStore: Sendable {
     let lock: StoreLock
     /// This process's hit, miss and store counts for the store (``usageStatistics()``).
     package let usage: UsageLedger
+    /// How large and old the store may grow: what `fleche gc` enforces when it is given no
+    /// budget of its own (`budget` of the store's cache in `fleche.toml`); `nil`: none.
+    public let budget: StoreBudget?
 
     /// Opens the store at `root`, creating it if there is none.
     ///
@@ -36,13 +39,16 @@ public final class FileStore: Sendable {
     ///     empty file in place (a killed process never can); slower.
     ///   - signingKeys: the keys that sign the manifests written and must have signed those
     ///     read (``SigningKeys``); `nil` takes them from `$FLECHE_SECRET_KEY` (none if unset).
+    ///   - budget: how large and old the store may grow (``budget``).
+    ///   - recordsUse: whether a hit refreshes its manifest's mtime when that is more than an
+    ///     hour old, so that a budget evicts the least recently *used* calls first.
     /// - Throws: `FlecheError/unknownFormat(path:reason:)` for a directory that is not a
     ///   store this build can open; `FlecheError/invalidConfiguration(path:reason:)` for a
     ///   `$FLECHE_SECRET_KEY` that is not hex keys.
     public init(
         root: String, create: Bool = true, algorithm: DigestAlgorithm? = nil,
         compressionLevel: Int = 1, inlineLimit: Int = 256, destructureDepth: Int? = 1, durable: Bool = false,
-        signingKeys: SigningKeys? = nil
+        signingKeys: SigningKeys? = nil, budget: StoreBudget? = nil, recordsUse: Bool = true
     ) throws {
         let root = Self.absolute(root)
         let layout = StoreLayout(root: root)
@@ -67,9 +73,11 @@ public final class FileStore: Sendable {
         self.layout = layout
         self.lock = StoreLock(path: layout.lockPath)
         self.usage = UsageLedger(folder: StatisticsFolder(layout: layout))
+        self.budget = budget
         self.objects = FileObjectStorage(layout: layout, format: format, durable: durable)
         self.calls = FileCallStorage(
-            layout: layout, algorithm: format.algorithm, durable: durable, signingKeys: try signingKeys ?? SigningKeys.fromEnvironment())
+            layout: layout, algorithm: format.algorithm, durable: durable, signingKeys: try signingKeys ?? SigningKeys.fromEnvironment(),
+            recordsUse: recordsUse)
     }
 
     /// The store used when none is named: `$FLECHE_STORE`, else `$XDG_CACHE_HOME/fleche`,

@@ -25,6 +25,13 @@ public struct GarbageCollectionReport: Sendable {
     public var removedTemporaryFiles = 0
     /// Call lock files (`locks/`) that no process held: left by a holder that was killed.
     public var removedCallLocks = 0
+    /// Calls the budget evicted, least recently used first (or that a dry run would evict).
+    public var evicted: [Digest] = []
+    /// With a budget: bytes on disk of the store's objects and manifests before gc.
+    public var sizeBefore: Int?
+    /// With a budget: bytes on disk expected once the sweep is done (objects younger than the
+    /// grace period that no call reaches stay, and count).
+    public var projectedSize: Int?
 
     /// An empty report of a run (`dryRun`: one that removes nothing).
     public init(dryRun: Bool) { self.dryRun = dryRun }
@@ -35,9 +42,12 @@ public struct GarbageCollectionReport: Sendable {
 /// period.
 ///
 /// Safe while other threads and processes keep writing (docs/FORMAT.md, "gc"):
+/// 0. with a ``StoreBudget``, evict the least recently used calls (`BudgetEviction`): their
+///    manifests are removed under the exclusive `gc.lock`, and the objects they reached become
+///    candidates below whatever their age;
 /// 1. list objects and their ages (no lock): only objects older than the grace period,
 ///    judged by the later of mtime and ctime (so files that `rsync -a` brought with old
-///    mtimes are young), are candidates;
+///    mtimes are young), and those evicted calls reached, are candidates;
 /// 2. mark from every manifest, then again under the exclusive `gc.lock` from the manifests
 ///    that are new or replaced since (by the later of mtime and ctime): under the lock no
 ///    save is half done, so every manifest written so far is seen with all its objects;
@@ -57,6 +67,8 @@ public struct GarbageCollector: Sendable {
     public var dryRun: Bool
     /// Called now and then with (phase, done, total) for a progress display.
     public var progress: (@Sendable (String, Int, Int) -> Void)?
+    /// How large and old the store may be: least recently used calls are evicted first.
+    public var budget: StoreBudget?
 
     /// One hour: unreachable objects younger than this are kept.
     public static let defaultGracePeriod: Double = 3600
@@ -67,11 +79,13 @@ public struct GarbageCollector: Sendable {
     ///   - gracePeriod: seconds; unreachable objects younger than this (by the later of mtime and ctime) are kept.
     ///   - dryRun: report what would go without removing anything.
     ///   - progress: called with a phase name, the items done and the total, for a progress display.
+    ///   - budget: how large and old the store may be; `nil`: calls are never evicted.
     public init(store: FileStore, gracePeriod: Double = defaultGracePeriod, dryRun: Bool = false,
-                progress: (@Sendable (String, Int, Int) -> Void)? = nil) {
+                budget: StoreBudget? = nil, progress: (@Sendable (String, Int, Int) -> Void)? = nil) {
         self.store = store
         self.gracePeriod = gracePeriod
         self.dryRun = dryRun
+        self.budget = budget
         self.progress = progress
     }
 
@@ -90,6 +104,18 @@ public struct GarbageCollector: Sendable {
         let cutoff = now.timeIntervalSince1970 - gracePeriod
         let objects = store.objects
 
+        // 0. A budget evicts the least recently used calls; what they reached is swept below
+        //    whatever its age (under the same checks as any candidate).
+        var released = Set<Digest>()
+        if let budget, !budget.isUnlimited {
+            let eviction = try BudgetEviction(store: store, budget: budget, progress: progress)
+                .run(now: now.timeIntervalSince1970, sweepCutoff: cutoff, dryRun: dryRun)
+            report.evicted = eviction.evicted
+            report.sizeBefore = eviction.sizeBefore
+            report.projectedSize = eviction.projectedSize
+            released = eviction.released
+        }
+
         // 1. Candidates: objects older than the grace period.
         let keys = try objects.keys()
         report.totalObjects = keys.count
@@ -98,7 +124,7 @@ public struct GarbageCollector: Sendable {
         for (index, key) in keys.enumerated() {
             if index % 1024 == 0 { progress?("scan", index, keys.count) }
             guard let info = FileSystem.status(objects.path(of: key)), info.isRegular else { continue }
-            if max(info.modified, info.changed) <= cutoff {
+            if max(info.modified, info.changed) <= cutoff || released.contains(key) {
                 candidates.append(Candidate(key: key, modified: info.modified, allocated: info.allocated))
             } else {
                 young.append(key)

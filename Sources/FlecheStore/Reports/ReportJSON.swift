@@ -13,6 +13,9 @@ extension GarbageCollectionReport {
             ("removed_temporary_files", .int(Int64(removedTemporaryFiles))),
             ("removed_call_locks", .int(Int64(removedCallLocks))),
             ("incomplete_arrivals", .int(Int64(incompleteArrivals))),
+            ("evicted", .array(evicted.map { .string($0.hex) })),
+            ("size_before", sizeBefore.map { .int(Int64($0)) } ?? .null),
+            ("projected_size", projectedSize.map { .int(Int64($0)) } ?? .null),
         ])
     }
 }

@@ -25,7 +25,7 @@ public struct StoreBudget: Sendable, Hashable {
     /// Reads a size: a whole or decimal number of bytes, or one followed by `K`, `M`, `G` or
     /// `T` (KiB, MiB, GiB, TiB: powers of 1024; `KiB`… and `KB`… are read the same), as
     /// `50G` or `1.5M`.
-    /// - Throws: ``FlecheError/invalidArguments(_:)`` naming the text, for anything else.
+    /// - Throws: `FlecheError.invalidArguments` naming the text, for anything else.
     public static func parseSize(_ text: String) throws -> Int {
         let units: [(String, Double)] = [
             ("TiB", 0x1p40), ("GiB", 0x1p30), ("MiB", 0x1p20), ("KiB", 0x1p10),
@@ -47,7 +47,7 @@ public struct StoreBudget: Sendable, Hashable {
     }
 
     /// Reads a duration: `now` (0), seconds, or a number with `s`, `m`, `h` or `d` (as `30d`).
-    /// - Throws: ``FlecheError/invalidArguments(_:)`` naming the text, for anything else.
+    /// - Throws: `FlecheError.invalidArguments` naming the text, for anything else.
     public static func parseDuration(_ text: String) throws -> Double {
         if text == "now" { return 0 }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]

@@ -15,6 +15,8 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     private let directoryDescriptor: FileDescriptor?
     /// Whether a hit refreshes its manifest's mtime when older than ``useRefreshInterval``.
     let recordsUse: Bool
+    /// The manifests whose times a hit looked at lately.
+    private let recentUses = RecentUses()
     /// A manifest's mtime is refreshed on a hit at most this often (seconds): the last use
     /// that a budget's least-recently-used order reads, to within this much.
     static let useRefreshInterval: Double = 3600
@@ -42,7 +44,9 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         _ key: Digest, checkingSignature: Bool = true, recordingUse: Bool = false,
         _ unchecked: (UnsafeRawBufferPointer) throws -> T
     ) throws -> T? {
-        let useCutoff = recordingUse && recordsUse ? Date().timeIntervalSince1970 - Self.useRefreshInterval : nil
+        var useCutoff: Double?
+        let now = recordingUse && recordsUse ? Date().timeIntervalSince1970 : 0
+        if recordingUse && recordsUse, recentUses.needsLook(key, now: now) { useCutoff = now - Self.useRefreshInterval }
         let decode = signingKeys.isEmpty || !checkingSignature ? unchecked : { bytes in
             try self.checkSignature(bytes, key: key)
             return try unchecked(bytes)
@@ -64,6 +68,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
                 guard case .failure(let error)? = first, error is CallManifest.Invalid else { return first }
                 return try attempt(confirmEnd: true)
             }
+            if found != nil, useCutoff != nil { recentUses.record(key, now: now) }
             switch found {
             case .success(let value)?: return value
             case .failure(let invalid as CallManifest.Invalid)?: throw corrupt(invalid)
@@ -117,7 +122,8 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// Reads only the result member of the manifest: what a memoized call needs on a hit.
     /// A hit is a use: a manifest whose mtime is more than an hour old gets the current time
     /// (``FileStore/init(root:create:algorithm:compressionLevel:inlineLimit:destructureDepth:durable:signingKeys:budget:recordsUse:)``'s
-    /// `recordsUse`), one `fstat` of the open file per hit and a `futimens` per hour.
+    /// `recordsUse`): one `fstat` of the open file per call per half hour in a process
+    /// (``RecentUses``), one `futimens` per call per hour.
     public func resultReference(_ key: Digest) throws -> ValueReference? {
         guard let reference = try decodeManifest(key, recordingUse: true, { try CallManifest.decodeResult($0) }) else {
             throw FlecheError.notFound(key: key.hex)

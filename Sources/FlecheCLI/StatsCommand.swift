@@ -37,6 +37,10 @@ struct StatsCommand: ParsableCommand {
             var members = store.identityJSON.objectValue ?? []
             members += stats.json.objectValue ?? []
             members.append(("usage", usage.json))
+            members.append(("budget", .object([
+                ("max_size", store.budget?.maxSize.map { .int(Int64($0)) } ?? .null),
+                ("max_age", store.budget?.maxAge.map(JSON.double) ?? .null),
+            ])))
             members.append(("largest_functions", .array(largest.map { function in
                 .object([
                     ("function", .string(function.qualifiedName)), ("calls", .int(Int64(function.calls))),
@@ -53,7 +57,7 @@ struct StatsCommand: ParsableCommand {
             digest             \(store.format.algorithm.rawValue)
             calls              \(stats.calls)
             objects            \(stats.objects)
-            bytes on disk      \(byteCount(stats.bytesOnDisk))
+            bytes on disk      \(byteCount(stats.bytesOnDisk))\(Self.againstBudget(stats.bytesOnDisk, store.budget))
             object payloads    \(byteCount(stats.payloadBytes)) in \(byteCount(stats.objectFileBytes)) of files
             compression ratio  \(String(format: "%.2f", stats.compressionRatio))
             hits               \(total.hits)\(total.hitRate.map { String(format: " (%.1f%%)", $0 * 100) } ?? "")
@@ -74,6 +78,16 @@ struct StatsCommand: ParsableCommand {
             ]
         }
         print(table.render())
+    }
+
+    /// " of 50.0 GiB (12%), max age 30d" for a store with a budget; "" without.
+    private static func againstBudget(_ size: Int, _ budget: StoreBudget?) -> String {
+        var text = ""
+        if let maxSize = budget?.maxSize, maxSize > 0 {
+            text += " of \(byteCount(maxSize)) (\(size * 100 / maxSize)%)"
+        }
+        if let maxAge = budget?.maxAge { text += ", max age \(Int(maxAge / 86_400))d" }
+        return text
     }
 
     private static func timestamp(_ date: Date) -> String {

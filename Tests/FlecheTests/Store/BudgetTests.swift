@@ -178,8 +178,15 @@ struct BudgetTests {
             let broken = try FlecheConfiguration(text: "[small]\ntemplate = \"file\"\nroot = \"store\"\n\(bad)\n", path: directory.sub("fleche.toml"))
             #expect(throws: FlecheError.self, "\(bad)") { _ = try broken.cache(named: "small") }
         }
-        // The command line: a bad size is a usage error.
+        // fleche stats shows the size against the budget.
         let fleche = try builtProduct("fleche")
+        try Data("[small]\ntemplate = \"file\"\nroot = \"store\"\nbudget = { max_size = \"1M\" }\n".utf8)
+            .write(to: URL(fileURLWithPath: directory.sub("fleche.toml")))
+        let stats = try run(fleche, ["stats", "--cache", "small"], in: directory.path)
+        #expect(stats.stdout.contains("of 1.0 MiB ("), "\(stats.stdout) \(stats.stderr)")
+        let json = try JSON.parse(try run(fleche, ["stats", "--cache", "small", "--json"], in: directory.path).stdout)
+        #expect(json["budget"]?["max_size"] == .int(1 << 20))
+        // The command line: a bad size is a usage error.
         #expect(try run(fleche, ["gc", "--max-size", "12X", "--store", directory.sub("store")]).status == 64)
         #expect(try run(fleche, ["gc", "--max-age", "soon", "--store", directory.sub("store")]).status == 64)
     }

@@ -12,10 +12,16 @@ package enum StackSpace {
     /// Bytes of stack between this call's frame and the end of the thread's stack (stacks
     /// grow down on every platform Swift runs on), or `nil` if the bounds are unknown.
     package static func remaining() -> Int? {
-        var marker: UInt8 = 0
-        let here = withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
         guard let lowest = lowestAddress() else { return nil }
-        return here - lowest
+        return currentAddress() - lowest
+    }
+
+    /// An address in the caller's frame (of a local of this function, which is not inlined
+    /// away: its frame lies just below the caller's).
+    @inline(never)
+    private static func currentAddress() -> Int {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
     }
 
     /// The stack check of one synchronous decode: the thread's stack bounds are asked at the
@@ -39,9 +45,7 @@ package enum StackSpace {
                 asked = true
             }
             guard let lowest else { return true }
-            var marker: UInt8 = 0
-            let here = withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
-            return here - lowest > StackSpace.reserve
+            return StackSpace.currentAddress() - lowest > StackSpace.reserve
         }
     }
 

@@ -60,7 +60,7 @@ struct MemoizationCore: Sendable {
         singleFlight: SingleFlight = .default
     ) {
         self.identity = identity
-        self.qualifiedName = identity.module.map { "\($0).\(identity.name)" } ?? identity.name
+        self.qualifiedName = CallRecord.qualifiedName(identity.name, module: identity.module)
         self.cache = cache
         self.collectors = collectors
         self.keyHasher = CallKeyHasher(identity: identity)

@@ -31,7 +31,7 @@ public struct DiskUsage: Sendable {
         public var totalBytes: Int { manifestBytes + ownBytes + sharedBytes }
 
         /// `module.name`, or `name` when no module was recorded.
-        public var qualifiedName: String { module.map { "\($0).\(name)" } ?? name }
+        public var qualifiedName: String { CallRecord.qualifiedName(name, module: module) }
     }
 
     /// The functions, the largest ``Function/totalBytes`` first.

@@ -52,7 +52,13 @@ public struct CallRecord: Sendable, Hashable {
     public var module: String?
     /// `Module.name`, or the name alone without a module: how statistics and `fleche du`
     /// name a function.
-    public var qualifiedName: String { module.map { "\($0).\(name)" } ?? name }
+    public var qualifiedName: String { Self.qualifiedName(name, module: module) }
+
+    /// `Module.name`, or `name` without a module: the one spelling of a function's name in
+    /// statistics, `fleche du` and `fleche stats`.
+    public static func qualifiedName(_ name: String, module: String?) -> String {
+        module.map { "\($0).\(name)" } ?? name
+    }
     /// The function's version, or `nil`.
     public var version: String?
     /// The digest of the function's code the call was keyed with, or `nil`.

@@ -153,12 +153,15 @@ struct StatisticsFolder: Sendable {
         _ = try? FileSystem.removeFile(lockPath(process))
     }
 
+    /// Opens (creating it, and `stats/` if needed) the lock file at `path`, unlocked.
+    func openLock(_ path: String) throws(SystemCallError) -> FileLock {
+        if let opened = try? FileLock(path: path) { return opened }
+        try FileSystem.makeDirectories(directory)
+        return try FileLock(path: path)
+    }
+
     private func withFoldLock<R>(_ body: () throws -> R) throws -> R {
-        let lock = try fenced { () throws(SystemCallError) -> FileLock in
-            if let opened = try? FileLock(path: foldLockPath) { return opened }
-            try FileSystem.makeDirectories(directory)
-            return try FileLock(path: foldLockPath)
-        }
+        let lock = try fenced { () throws(SystemCallError) in try openLock(foldLockPath) }
         try fenced { try lock.lockExclusive() }
         defer { lock.unlock() }
         return try body()

@@ -87,13 +87,7 @@ package final class UsageLedger: Sendable {
 
     private func takeLock() throws(SystemCallError) -> FileLock {
         let path = folder.lockPath(process)
-        let lock: FileLock
-        if let opened = try? FileLock(path: path) {
-            lock = opened
-        } else {
-            try FileSystem.makeDirectories(folder.directory)
-            lock = try FileLock(path: path)
-        }
+        let lock = try folder.openLock(path)
         guard try lock.lockExclusiveIfFree() else {
             throw SystemCallError(path: path, operation: "flock", errno: .wouldBlock)
         }

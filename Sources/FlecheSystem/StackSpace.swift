@@ -12,16 +12,31 @@ package enum StackSpace {
     /// Bytes of stack between this call's frame and the end of the thread's stack (stacks
     /// grow down on every platform Swift runs on), or `nil` if the bounds are unknown.
     package static func remaining() -> Int? {
-        guard let lowest = lowestAddress() else { return nil }
-        return currentAddress() - lowest
+        Bounds.ofThisThread()?.remaining()
     }
 
-    /// An address in the caller's frame (of a local of this function, which is not inlined
-    /// away: its frame lies just below the caller's).
-    @inline(never)
-    private static func currentAddress() -> Int {
-        var marker: UInt8 = 0
-        return withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
+    /// The calling thread's stack, from its lowest address up.
+    private struct Bounds: Sendable {
+        let lowest: Int
+        let size: Int
+
+        static func ofThisThread() -> Bounds? {
+            var lowest = 0
+            var size = 0
+            guard fleche_thread_stack_bounds(&lowest, &size) != 0, lowest != 0, size > 0 else {
+                return nil
+            }
+            return Bounds(lowest: lowest, size: size)
+        }
+
+        /// Bytes left below the caller's frame, or `nil` when that frame is not inside these
+        /// bounds (a stack the bounds do not describe, such as a coroutine's or a sanitizer's):
+        /// then nothing is known and the decoder goes on.
+        func remaining() -> Int? {
+            let here = Int(bitPattern: UInt(fleche_caller_frame_address()))
+            guard here > lowest, here - lowest <= size else { return nil }
+            return here - lowest
+        }
     }
 
     /// The stack check of one synchronous decode: the thread's stack bounds are asked at the
@@ -31,7 +46,7 @@ package enum StackSpace {
     /// the bounds per thread instead, in C thread-local storage, corrupted the heap in the
     /// release test suite, a cause not found, so the bounds live no longer than a document.)
     package struct Check: Sendable {
-        private var lowest: Int?
+        private var bounds: Bounds?
         private var asked = false
 
         /// A check that has not asked for the bounds yet.
@@ -41,16 +56,11 @@ package enum StackSpace {
         /// below this call; `true` when the bounds are unknown.
         package mutating func hasRoom() -> Bool {
             if !asked {
-                lowest = StackSpace.lowestAddress()
+                bounds = Bounds.ofThisThread()
                 asked = true
             }
-            guard let lowest else { return true }
-            return StackSpace.currentAddress() - lowest > StackSpace.reserve
+            guard let remaining = bounds?.remaining() else { return true }
+            return remaining > StackSpace.reserve
         }
-    }
-
-    private static func lowestAddress() -> Int? {
-        let address = fleche_thread_stack_lowest_address()
-        return address == 0 ? nil : Int(bitPattern: UInt(address))
     }
 }

@@ -1,7 +1,7 @@
 // A helper process for the multi-process tests: memoizes calls for a range of `i` into a
 // store and prints how many bodies it ran.
 //
-//   FlecheTestWorker STORE FIRST COUNT [square|nested|slow]
+//   FlecheTestWorker STORE FIRST COUNT [square|nested|slow|blob]
 //
 // With FLECHE_WORKER_GATE=DIR, FLECHE_WORKER_NAME=A and FLECHE_WORKER_PEER=B, a worker
 // stops after a quarter of its calls, creates DIR/A and waits (up to a minute) for DIR/B
@@ -13,7 +13,11 @@
 // that many calls reuse (what gc must never sweep from under a writer). `slow(i)` sleeps
 // FLECHE_WORKER_SLEEP milliseconds (default 1,500) in its body, after creating the file
 // FLECHE_WORKER_MARK if that is set: the cross-process single-flight tests. With
-// FLECHE_WORKER_SLOW_FROM=K, only calls with i >= K sleep (and mark).
+// FLECHE_WORKER_SLOW_FROM=K, only calls with i >= K sleep (and mark). `blob(i)` returns 3,000
+// bytes that do not compress (one object per call). With FLECHE_WORKER_BUDGET=SIZE the store
+// is opened with that budget, trimmed automatically (the auto-trim tests); with
+// FLECHE_WORKER_SLOWEST set, the worker prints the slowest call's microseconds
+// (Benchmarks/trim_bench.py).
 import Fleche
 import Foundation
 import FlecheSystem
@@ -33,16 +37,36 @@ struct Nested: Codable, Equatable, Sendable {
     }
 }
 
+/// 3,000 bytes from a generator seeded with `i`: they do not compress.
+enum Blob {
+    static func make(_ i: Int) -> Data {
+        var state = UInt64(truncatingIfNeeded: i) &* 0x9E37_79B9_7F4A_7C15 | 1
+        return Data((0..<3_000).map { _ in
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        })
+    }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let first = Int(arguments[2]), let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow]\n".utf8))
+    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow|blob]\n".utf8))
     exit(2)
 }
 let mode = arguments.count > 4 ? arguments[4] : "square"
 
 let runs = Locked(0)
 do {
-    let cache = try Cache(root: arguments[1])
+    let environment = ProcessInfo.processInfo.environment
+    let cache: Cache
+    if let budget = environment["FLECHE_WORKER_BUDGET"] {
+        let maxSize = try StoreBudget.parseSize(budget)
+        cache = Cache(store: try FileStore(root: arguments[1], budget: StoreBudget(maxSize: maxSize, trimsAutomatically: true)))
+    } else {
+        cache = try Cache(root: arguments[1])
+    }
     let square = memoize("square", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> [Int] in
         runs.withLock { $0 += 1 }
         return [i, i * i, i * i * i]
@@ -51,7 +75,10 @@ do {
         runs.withLock { $0 += 1 }
         return Nested.make(i)
     }
-    let environment = ProcessInfo.processInfo.environment
+    let blob = memoize("blob", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> Data in
+        runs.withLock { $0 += 1 }
+        return Blob.make(i)
+    }
     let slowFrom = Int(environment["FLECHE_WORKER_SLOW_FROM"] ?? "") ?? Int.min
     let slow = memoize("slow", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> [Int] in
         runs.withLock { $0 += 1 }
@@ -64,6 +91,7 @@ do {
         (mine: directory + "/" + (environment["FLECHE_WORKER_NAME"] ?? "a"),
          peer: directory + "/" + (environment["FLECHE_WORKER_PEER"] ?? "b"))
     }
+    var slowest = Duration.zero
     for i in first..<(first + count) {
         if let gate, i == first + count / 4 {
             _ = FileManager.default.createFile(atPath: gate.mine, contents: nil)
@@ -71,10 +99,13 @@ do {
             while !FileManager.default.fileExists(atPath: gate.peer), Date() < deadline { usleep(1_000) }
             if FileManager.default.fileExists(atPath: gate.peer) { print("overlapped") }
         }
+        let started = ContinuousClock.now
+        defer { slowest = max(slowest, ContinuousClock.now - started) }
         let correct: Bool
         switch mode {
         case "nested": correct = try nested(i) == Nested.make(i)
         case "slow": correct = try slow(i) == [i, 2 * i]
+        case "blob": correct = try blob(i) == Blob.make(i)
         default: correct = try square(i) == [i, i * i, i * i * i]
         }
         guard correct else {
@@ -83,6 +114,9 @@ do {
         }
     }
     print("ran \(runs.withLock { $0 })")
+    if environment["FLECHE_WORKER_SLOWEST"] != nil {
+        print("slowest_us \(slowest.components.seconds * 1_000_000 + slowest.components.attoseconds / 1_000_000_000_000)")
+    }
 } catch {
     FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
     exit(1)

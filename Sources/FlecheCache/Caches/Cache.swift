@@ -84,6 +84,7 @@ public final class Cache: BaseCache {
             throw error
         }
         store?.usage.record(.store(bytes: written), function: record.qualifiedName)
+        store?.saved(bytes: written)
         return key
     }
 

@@ -20,6 +20,8 @@ public final class FileStore: Sendable {
     /// How large and old the store may grow: what `fleche gc` enforces when it is given no
     /// budget of its own (`budget` of the store's cache in `fleche.toml`); `nil`: none.
     public let budget: StoreBudget?
+    /// Keeps the store within its budget as it is written, when the budget asks for it.
+    let autoTrim: AutoTrim?
 
     /// Opens the store at `root`, creating it if there is none.
     ///
@@ -74,6 +76,11 @@ public final class FileStore: Sendable {
         self.lock = StoreLock(path: layout.lockPath)
         self.usage = UsageLedger(folder: StatisticsFolder(layout: layout))
         self.budget = budget
+        if let budget, budget.trimsAutomatically, let maxSize = budget.maxSize {
+            self.autoTrim = AutoTrim(maxSize: maxSize, maxAge: budget.maxAge)
+        } else {
+            self.autoTrim = nil
+        }
         self.objects = FileObjectStorage(layout: layout, format: format, durable: durable)
         self.calls = FileCallStorage(
             layout: layout, algorithm: format.algorithm, durable: durable, signingKeys: try signingKeys ?? SigningKeys.fromEnvironment(),
@@ -129,6 +136,13 @@ public final class FileStore: Sendable {
 }
 
 extension FileStore {
+    /// Tells the store that a save wrote `bytes` of new files: with a budget that trims
+    /// automatically, this may start a trim (on a background thread) or, when the store is
+    /// full and another process trims, wait for it (50 ms at most).
+    package func saved(bytes: Int) {
+        autoTrim?.saved(bytes: bytes, into: self)
+    }
+
     /// Runs one save (values, then the manifest) under the store's shared lock.
     package func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
         try lock.withShared(body)

@@ -18,6 +18,9 @@ struct BudgetEviction {
     let budget: StoreBudget
     var progress: (@Sendable (String, Int, Int) -> Void)?
 
+    /// Manifests removed under one hold of the exclusive lock.
+    static let removalsPerLock = 256
+
     /// What the eviction found and did.
     struct Outcome {
         /// Calls whose manifests were removed (or, in a dry run, would be).
@@ -108,13 +111,18 @@ struct BudgetEviction {
             outcome.evicted = chosen.map(\.key)
             return outcome
         }
-        let evicted = try store.lock.withExclusive { () throws -> [CallEntry] in
-            try chosen.filter { call in
-                let path = store.calls.path(of: call.key)
-                guard let info = FileSystem.status(path), info.modified == call.lastUse, info.changed == call.changed else {
-                    return false  // used or written again since it was chosen
+        // A few hundred removals per hold of the lock, so that no save waits long for it.
+        var evicted: [CallEntry] = []
+        for start in stride(from: 0, to: chosen.count, by: Self.removalsPerLock) {
+            let batch = chosen[start..<min(start + Self.removalsPerLock, chosen.count)]
+            evicted += try store.lock.withExclusive { () throws -> [CallEntry] in
+                try batch.filter { call in
+                    let path = store.calls.path(of: call.key)
+                    guard let info = FileSystem.status(path), info.modified == call.lastUse, info.changed == call.changed else {
+                        return false  // used or written again since it was chosen
+                    }
+                    return try fenced { try FileSystem.removeFile(path) }
                 }
-                return try fenced { try FileSystem.removeFile(path) }
             }
         }
         outcome.evicted = evicted.map(\.key)

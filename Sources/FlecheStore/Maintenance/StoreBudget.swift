@@ -9,14 +9,21 @@ public struct StoreBudget: Sendable, Hashable {
     public var maxSize: Int?
     /// Calls not used for longer than this many seconds are evicted, or `nil`.
     public var maxAge: Double?
+    /// Whether the processes that write the store keep it within `maxSize` themselves
+    /// (`auto_trim = true`): when a save finds the store near its budget, one process trims
+    /// it on a background thread, so that no cron job is needed. Without `maxSize`, nothing.
+    public var trimsAutomatically: Bool
 
     /// A budget of at most `maxSize` bytes on disk and calls used within `maxAge` seconds.
     /// - Parameters:
     ///   - maxSize: the most bytes on disk (allocated blocks of objects and manifests).
     ///   - maxAge: seconds since a call's last use after which it is evicted.
-    public init(maxSize: Int? = nil, maxAge: Double? = nil) {
+    ///   - trimsAutomatically: whether writers trim the store when it nears `maxSize`
+    ///     (``trimsAutomatically``).
+    public init(maxSize: Int? = nil, maxAge: Double? = nil, trimsAutomatically: Bool = false) {
         self.maxSize = maxSize
         self.maxAge = maxAge
+        self.trimsAutomatically = trimsAutomatically
     }
 
     /// Whether the budget limits nothing.

@@ -227,7 +227,7 @@ struct ConfigurationTests {
         #expect(local.maxSize == 10_000 && local.policy is RandomEviction)
         #expect(((local.base as? Cache)?.store?.root) == home.sub("project/.fleche"))
         #expect(local.fileStore?.format.destructureDepth == 1)
-        #expect(local.fileStore?.budget == StoreBudget(maxSize: 20 << 30, maxAge: 30 * 86_400))
+        #expect(local.fileStore?.budget == StoreBudget(maxSize: 20 << 30, maxAge: 30 * 86_400, trimsAutomatically: true))
         #expect(stack.layers[1] is ReadOnlyCache)
         #expect(try configuration.metadataCollectors().map(\.name) == ["runtime", "environment"])
     }

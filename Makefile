@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin deps build bench bench-push clean
+.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin deps build bench bench-push bench-trim clean
 
 deps:
 	@bash .ci/install-deps
@@ -77,6 +77,13 @@ bench-push: deps
 	$(SWIFT) build -c release --product fleche
 	$(SWIFT) build -c release --product FlecheTestWorker
 	python3 Benchmarks/push_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --n $(BENCH_PUSH_N) --reps $(BENCH_REPS)
+
+# Automatic trimming under 4 writers filling a store 12 times its budget, on tmpfs, interleaved
+# with the same writers and no budget: the largest size sampled, the slowest call, the time.
+BENCH_TRIM_BUDGET ?= 1M
+bench-trim: deps
+	$(SWIFT) build -c release --product FlecheTestWorker
+	python3 Benchmarks/trim_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --budget $(BENCH_TRIM_BUDGET) --reps 3
 
 clean:
 	rm -rf .build .build-docs .build-fuzz .build-tsan .build-asan

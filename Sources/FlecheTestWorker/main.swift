@@ -14,7 +14,8 @@
 // FLECHE_WORKER_SLEEP milliseconds (default 1,500) in its body, after creating the file
 // FLECHE_WORKER_MARK if that is set: the cross-process single-flight tests. With
 // FLECHE_WORKER_SLOW_FROM=K, only calls with i >= K sleep (and mark). `blob(i)` returns 3,000
-// bytes that do not compress (one object per call). With FLECHE_WORKER_BUDGET=SIZE the store
+// bytes that do not compress (one object per call), after a pause of FLECHE_WORKER_BLOB_PAUSE_US
+// microseconds if set (a body that takes time). With FLECHE_WORKER_BUDGET=SIZE the store
 // is opened with that budget, trimmed automatically (the auto-trim tests); with
 // FLECHE_WORKER_SLOWEST set, the worker prints the slowest call's microseconds
 // (Benchmarks/trim_bench.py).
@@ -75,8 +76,10 @@ do {
         runs.withLock { $0 += 1 }
         return Nested.make(i)
     }
+    let blobPause = environment["FLECHE_WORKER_BLOB_PAUSE_US"].flatMap { UInt32($0) }
     let blob = memoize("blob", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> Data in
         runs.withLock { $0 += 1 }
+        if let pause = blobPause { usleep(pause) }
         return Blob.make(i)
     }
     let slowFrom = Int(environment["FLECHE_WORKER_SLOW_FROM"] ?? "") ?? Int.min

@@ -36,6 +36,8 @@ final class AutoTrim: Sendable {
         var unlooked = 0
         /// Whether the last look found the store at the start of trimming or over.
         var full = false
+        /// Whether trimming failed in this process (it then stops trying).
+        var disabled = false
     }
     private let looking = Locked(Looking())
 
@@ -54,21 +56,22 @@ final class AutoTrim: Sendable {
         let look = looking.withLock { looking -> Bool in
             looking.unlooked += bytes
             // While the store is full, every save looks (and waits for the trim).
-            guard looking.unlooked >= lookEvery || looking.full else { return false }
+            guard !looking.disabled, looking.unlooked >= lookEvery || looking.full else { return false }
             looking.unlooked = 0
             return true
         }
         guard look else { return }
         do {
             let estimate = try StoreSizeEstimate(store: store).current()
-            let full = estimate.map { Double($0) >= Double(maxSize) * Self.startFraction } ?? false
+            // No estimate yet (a first trim is measuring): as good as full.
+            let full = estimate.map { Double($0) >= Double(maxSize) * Self.startFraction } ?? true
             looking.withLock { $0.full = full }
             if estimate != nil, !full { return }
             if try startTrim(store) { return }
             // Another trim runs: hold this writer back a little while the store is full.
             if full { waitForTrim(store) }
         } catch {
-            log.warning("automatic trimming skipped", metadata: ["store": "\(store.root)", "error": "\(error)"])
+            disable(store, error)
         }
     }
 
@@ -112,10 +115,17 @@ final class AutoTrim: Sendable {
             }
             try estimate.record(measurement)
         } catch {
-            log.warning("automatic trimming failed; the next save over budget tries again", metadata: [
-                "store": "\(store.root)", "error": "\(error)",
-            ])
+            disable(store, error)
         }
+    }
+
+    /// Stops trimming in this process (with one warning): a store whose `stats/` cannot be
+    /// written, or whose trim failed, is no longer trimmed by it; saves go on as without a budget.
+    private func disable(_ store: FileStore, _ error: any Error) {
+        looking.withLock { $0.disabled = true }
+        log.warning("this process stops trimming the store automatically; run `fleche gc` with its budget", metadata: [
+            "store": "\(store.root)", "error": "\(error)",
+        ])
     }
 
     /// Waits until no process holds the trim lock, `longestWait` at most.

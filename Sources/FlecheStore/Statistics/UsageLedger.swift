@@ -27,6 +27,8 @@ package final class UsageLedger: Sendable {
 
     private let folder: StatisticsFolder
     private let process: String
+    /// Writes the counts at exit; cancelled when the ledger goes first.
+    private let exitAction: ProcessExit.Registration
     private let state = Locked(State())
     /// How often the counts are written at most while calls keep coming.
     static let writeInterval: Duration = .seconds(1)
@@ -35,11 +37,15 @@ package final class UsageLedger: Sendable {
         self.folder = folder
         // One file per ledger: a process that opens the store twice keeps two.
         self.process = StoreLayout.uniqueName()
-        let weakSelf = WeakLedger(self)
-        ProcessExit.run { weakSelf.ledger?.write() }
+        let weakSelf = WeakLedger()
+        exitAction = ProcessExit.run { weakSelf.ledger?.write() }
+        weakSelf.ledger = self
     }
 
-    deinit { write() }
+    deinit {
+        write()
+        ProcessExit.cancel(exitAction)
+    }
 
     /// Counts `event` for `function` (its qualified name).
     package func record(_ event: Event, function: String) {
@@ -99,5 +105,4 @@ package final class UsageLedger: Sendable {
 private final class WeakLedger: @unchecked Sendable {
     // @unchecked: a weak reference is loaded and cleared atomically by the runtime.
     weak var ledger: UsageLedger?
-    init(_ ledger: UsageLedger) { self.ledger = ledger }
 }

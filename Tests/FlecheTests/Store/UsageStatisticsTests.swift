@@ -125,4 +125,17 @@ struct UsageStatisticsTests {
         #expect(try triple(4) == 12)
         #expect(runs.value == 1)
     }
+
+    @Test("a program that opens a store 500 times in a loop does not collect exit actions")
+    func exitActionsDoNotAccumulate() throws {
+        let directory = try TemporaryDirectory()
+        _ = try FileStore(root: directory.path)
+        let before = ProcessExit.count
+        for _ in 0..<500 {
+            let store = try FileStore(root: directory.path)
+            store.usage.record(.hit, function: "f")
+        }
+        // Other tests running at the same moment may hold a few stores open.
+        #expect(ProcessExit.count < before + 100, "\(ProcessExit.count) exit actions, \(before) before")
+    }
 }

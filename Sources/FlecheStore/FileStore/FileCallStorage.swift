@@ -123,7 +123,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// A hit is a use: a manifest whose mtime is more than an hour old gets the current time
     /// (``FileStore/init(root:create:algorithm:compressionLevel:inlineLimit:destructureDepth:durable:signingKeys:budget:recordsUse:)``'s
     /// `recordsUse`): one `fstat` of the open file per call per half hour in a process
-    /// (``RecentUses``), one `futimens` per call per hour.
+    /// (`RecentUses`), one `futimens` per call per hour.
     public func resultReference(_ key: Digest) throws -> ValueReference? {
         guard let reference = try decodeManifest(key, recordingUse: true, { try CallManifest.decodeResult($0) }) else {
             throw FlecheError.notFound(key: key.hex)

@@ -86,7 +86,12 @@ struct StatsCommand: ParsableCommand {
         if let maxSize = budget?.maxSize, maxSize > 0 {
             text += " of \(byteCount(maxSize)) (\(size * 100 / maxSize)%)"
         }
-        if let maxAge = budget?.maxAge { text += ", max age \(Int(maxAge / 86_400))d" }
+        if let maxAge = budget?.maxAge {
+            // In the largest unit that divides it: 30d, 12h, 90s.
+            let age = Int(maxAge)
+            let unit = [(86_400, "d"), (3_600, "h"), (60, "m")].first { age >= $0.0 && age % $0.0 == 0 } ?? (1, "s")
+            text += ", max age \(age / unit.0)\(unit.1)"
+        }
         return text
     }
 

@@ -4,9 +4,11 @@ import Foundation
 /// Whether single flight, an event observer or recording uses (the `fstat` a hit makes to
 /// refresh an hour-old manifest's mtime for budgets) costs a hit anything: four functions
 /// with the same body and arguments (names differ, so keys differ), each filled with N calls,
-/// then N hits of each, interleaved over seven rounds; the fastest round of each counts.
-/// `use_recording_off` reads through a second handle on the same store opened with
-/// `recordsUse: false`; the others record uses.
+/// then N hits of each, interleaved over seven rounds (in reverse order every other round, so
+/// that no variant always runs first or last); the fastest round of each counts.
+/// `use_recording_off` and `use_recording_on` read through two more handles on the same store,
+/// opened alike but for `recordsUse` (`false`, `true`): that pair differs in use recording
+/// only. The other variants record uses.
 ///
 /// For instruction counts under callgrind, `FLECHE_HIT_VARIANT` keeps one variant and
 /// `FLECHE_HIT_ROUNDS` sets the rounds: the difference between a run of R rounds and one of
@@ -22,20 +24,22 @@ enum HitVariants {
         let off = make("f_off", .off)
         let on = make("f_on", .default)
         let observed = make("f_observed", .default)
-        let quietStore = try FileStore(root: try cache.fileStore.map(\.root) ?? { throw BenchmarkError("not a file store") }(), recordsUse: false)
-        let quiet = make("f_quiet", .default, in: Cache(store: quietStore))
-        for f in [off, on, observed, quiet] { for i in 0..<n { _ = try f(i, strings[i]) } }
+        let root = try cache.fileStore.map(\.root) ?? { throw BenchmarkError("not a file store") }()
+        let quiet = make("f_quiet", .default, in: Cache(store: try FileStore(root: root, recordsUse: false)))
+        let recording = make("f_recording", .default, in: Cache(store: try FileStore(root: root, recordsUse: true)))
+        for f in [off, on, observed, quiet, recording] { for i in 0..<n { _ = try f(i, strings[i]) } }
         var best: [String: Double] = [:]
         let observedCount = Tally()
         let environment = ProcessInfo.processInfo.environment
         let rounds = Int(environment["FLECHE_HIT_ROUNDS"] ?? "") ?? 7
         let variants = [
             ("single_flight_off", off), ("single_flight_on", on), ("observer", observed), ("use_recording_off", quiet),
+            ("use_recording_on", recording),
         ].filter { variant in
             environment["FLECHE_HIT_VARIANT"].map { $0 == variant.0 } ?? true
         }
-        for _ in 0..<rounds {
-            for (label, f) in variants {
+        for round in 0..<rounds {
+            for (label, f) in round.isMultiple(of: 2) ? variants : variants.reversed() {
                 let observation = label == "observer" ? MemoizationEvents.observe { _ in observedCount.add() } : nil
                 let time = try seconds { for i in 0..<n { _ = try f(i, strings[i]) } }
                 observation?.cancel()

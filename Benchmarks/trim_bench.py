@@ -5,7 +5,9 @@ a budget, interleaved run by run in the same folder. While they run, the store's
 (allocated blocks of objects/ and calls/) are sampled every 10 ms.
 
 Prints, per variant: the largest sample against the budget, the slowest single call any
-writer saw (a save that waited for a trim included), and the wall time of the run.
+writer saw (a save that waited for a trim included), the longest time any save waited on
+cleanup (measured inside the library: for the store's lock while a gc held it, plus for
+another process's trim), the mean of that wait per save, and the wall time of the run.
 
     python3 Benchmarks/trim_bench.py --bin .build/release [--dir /dev/shm] [--budget 1M]
 """
@@ -63,14 +65,23 @@ def run(worker, root, budget, writers, calls):
     wall = time.perf_counter() - start
     largest = max(largest, size_on_disk(root))
     slowest = 0
+    longest_wait = 0
+    wait_total = 0
+    saves = 0
     for p in processes:
         out, err = p.communicate()
         if p.returncode != 0:
             sys.exit(f"worker failed: {err}")
         for line in out.splitlines():
-            if line.startswith("slowest_us "):
-                slowest = max(slowest, int(line.split()[1]))
-    return largest, slowest, wall
+            fields = line.split()
+            if fields[0] == "slowest_us":
+                slowest = max(slowest, int(fields[1]))
+            elif fields[0] == "longest_cleanup_wait_us":
+                longest_wait = max(longest_wait, int(fields[1]))
+            elif fields[0] == "cleanup_wait_total_us":
+                wait_total += int(fields[1])
+                saves += int(fields[3])
+    return largest, slowest, wall, longest_wait, wait_total / max(1, saves)
 
 
 def main():
@@ -95,12 +106,16 @@ def main():
         shutil.rmtree(base, ignore_errors=True)
     print(f"{args.writers} writers x {args.calls} calls of 3,000 bytes, budget {args.budget}, in {args.dir}, "
           f"{args.reps} interleaved runs each")
-    print(f"{'variant':<10} {'largest/budget':>15} {'slowest call':>13} {'wall (median)':>14}")
+    print(f"{'variant':<10} {'largest/budget':>15} {'slowest call':>13} {'longest cleanup wait':>21} "
+          f"{'mean wait/save':>15} {'wall (median)':>14}")
     for name, runs in results.items():
         largest = max(r[0] for r in runs)
         slowest = max(r[1] for r in runs)
         wall = statistics.median(r[2] for r in runs)
-        print(f"{name:<10} {largest / budget:>14.2f}x {slowest / 1000:>10.1f} ms {wall:>12.2f} s")
+        longest_wait = max(r[3] for r in runs)
+        mean_wait = statistics.mean(r[4] for r in runs)
+        print(f"{name:<10} {largest / budget:>14.2f}x {slowest / 1000:>10.1f} ms {longest_wait / 1000:>18.1f} ms "
+              f"{mean_wait / 1000:>12.2f} ms {wall:>12.2f} s")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,14 @@ do {
     }
     print("ran \(runs.withLock { $0 })")
     if environment["FLECHE_WORKER_SLOWEST"] != nil {
-        print("slowest_us \(slowest.components.seconds * 1_000_000 + slowest.components.attoseconds / 1_000_000_000_000)")
+        func microseconds(_ duration: Duration) -> Int64 {
+            duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        }
+        print("slowest_us \(microseconds(slowest))")
+        // Of which waiting on cleanup: gc's lock and another process's trim, longest and in all.
+        let waits = CleanupWaits.total
+        print("longest_cleanup_wait_us \(microseconds(CleanupWaits.longest))")
+        print("cleanup_wait_total_us \(microseconds(waits.wait)) saves \(waits.saves)")
     }
 } catch {
     FileHandle.standardError.write(Data("worker: \(error)\n".utf8))

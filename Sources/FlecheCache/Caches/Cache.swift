@@ -75,16 +75,24 @@ public final class Cache: BaseCache {
                 try calls.save(record, key: key)
             }
         }
+        var lockWait = Duration.zero
         do {
             try locks.withLock(key) {
-                if let store { try store.withWriteLock(writeValuesThenManifest) } else { try writeValuesThenManifest() }
+                if let store {
+                    try store.withWriteLock { waited in
+                        lockWait = waited
+                        try writeValuesThenManifest()
+                    }
+                } else {
+                    try writeValuesThenManifest()
+                }
             }
         } catch {
             store?.usage.record(.error, function: record.qualifiedName)
             throw error
         }
         store?.usage.record(.store(bytes: written), function: record.qualifiedName)
-        store?.saved(bytes: written)
+        store?.saved(bytes: written, lockWait: lockWait)
         return key
     }
 

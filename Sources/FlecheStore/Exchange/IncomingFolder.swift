@@ -64,7 +64,7 @@ package final class IncomingFolder: Sendable {
     package func moveIn(objects: [Digest], calls: [Digest], into store: FileStore) throws -> [Digest] {
         let incoming = try openStore(signingKeys: .noKeys)
         var added: [Digest] = []
-        try store.withWriteLock {
+        try store.withWriteLock { _ in
             for key in objects {
                 _ = try Self.link(incoming.objects.path(of: key), to: store.objects.path(of: key))
             }

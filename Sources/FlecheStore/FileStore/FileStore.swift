@@ -136,15 +136,18 @@ public final class FileStore: Sendable {
 }
 
 extension FileStore {
-    /// Tells the store that a save wrote `bytes` of new files: with a budget that trims
-    /// automatically, this may start a trim (on a background thread) or, when the store is
-    /// full and another process trims, wait for it (50 ms at most).
-    package func saved(bytes: Int) {
-        autoTrim?.saved(bytes: bytes, into: self)
+    /// Tells the store that a save wrote `bytes` of new files after waiting `lockWait` for
+    /// the store's lock: with a budget that trims automatically, this may start a trim (on a
+    /// background thread) or, when the store is full and another process trims, wait for it
+    /// (so that the two waits add up to 50 ms at most).
+    package func saved(bytes: Int, lockWait: Duration) {
+        let trimWait = autoTrim?.saved(bytes: bytes, into: self, lockWait: lockWait) ?? .zero
+        CleanupWaits.record(lockWait + trimWait)
     }
 
-    /// Runs one save (values, then the manifest) under the store's shared lock.
-    package func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
+    /// Runs one save (values, then the manifest) under the store's shared lock; `body` is
+    /// given how long taking the lock took.
+    package func withWriteLock<R>(_ body: (_ lockWait: Duration) throws -> R) rethrows -> R {
         try lock.withShared(body)
     }
 

@@ -20,7 +20,10 @@ final class StoreLock: Sendable {
 
     /// Runs `body` holding the lock shared. A store whose lock file cannot be opened (a
     /// read-only copy) runs unlocked: nothing can be written there anyway.
-    func withShared<R>(_ body: () throws -> R) rethrows -> R {
+    /// `body` is given how long taking the lock took (a gc's exclusive hold, or another
+    /// thread of this process taking it, makes that more than a system call).
+    func withShared<R>(_ body: (_ waited: Duration) throws -> R) rethrows -> R {
+        let asked = ContinuousClock.now
         state.withLock { state in
             if state.holders == 0 {
                 if state.file == nil { state.file = try? FileLock(path: path) }
@@ -34,7 +37,7 @@ final class StoreLock: Sendable {
                 if state.holders == 0 { state.file?.unlock() }
             }
         }
-        return try body()
+        return try body(ContinuousClock.now - asked)
     }
 
     /// Runs `body` holding the lock exclusively (waits for every writer to finish its save).

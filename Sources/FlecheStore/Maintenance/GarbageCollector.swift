@@ -27,8 +27,14 @@ public struct GarbageCollectionReport: Sendable {
     public var removedCallLocks = 0
     /// Calls the budget evicted, least recently used first (or that a dry run would evict).
     public var evicted: [Digest] = []
+    /// Bytes on disk of the evicted calls' manifests (0 in a dry run).
+    public var evictedBytes = 0
     /// With a budget: bytes on disk of the store's objects and manifests before gc.
     public var sizeBefore: Int?
+    /// With a budget: bytes in the files of the store's objects and manifests before gc.
+    package var fileBytesBefore: Int?
+    /// Whether gc stopped after measuring: the store was under the collector's `startingSize`.
+    package var measuredOnly = false
     /// With a budget: bytes on disk expected once the sweep is done (objects younger than the
     /// grace period that no call reaches stay, and count).
     public var projectedSize: Int?
@@ -42,16 +48,17 @@ public struct GarbageCollectionReport: Sendable {
 /// period.
 ///
 /// Safe while other threads and processes keep writing (docs/FORMAT.md, "gc"):
-/// 0. with a ``StoreBudget``, evict the least recently used calls (`BudgetEviction`): their
-///    manifests are removed under the exclusive `gc.lock`, and the objects they reached become
-///    candidates below whatever their age;
 /// 1. list objects and their ages (no lock): only objects older than the grace period,
 ///    judged by the later of mtime and ctime (so files that `rsync -a` brought with old
-///    mtimes are young), and those evicted calls reached, are candidates;
-/// 2. mark from every manifest, then again under the exclusive `gc.lock` from the manifests
-///    that are new or replaced since (by the later of mtime and ctime): under the lock no
-///    save is half done, so every manifest written so far is seen with all its objects;
-///    stale temp files are removed here too;
+///    mtimes are young), are candidates;
+/// 2. mark from every manifest (no lock). With a ``StoreBudget``, steps 1 and 2 are one
+///    reading (`StoreReading`), from which the least recently used calls are then evicted
+///    (`BudgetEviction`: their manifests are removed under the exclusive `gc.lock`, and the
+///    objects they reached become candidates whatever their age) and the rest marked; a second
+///    pass without the lock reads what changed during that. Then mark again under the
+///    exclusive `gc.lock` from the manifests that are new or replaced since the last pass began
+///    (by the later of mtime and ctime): under the lock no save is half done, so every manifest
+///    written so far is seen with all its objects; stale temp files are removed here too;
 /// 3. sweep each unreachable candidate by renaming it into `tmp/` first, then checking its
 ///    mtime again: a writer that re-saved the value in between refreshed it (or, after the
 ///    rename, found it absent and wrote it anew), so the object is put back instead of
@@ -69,6 +76,9 @@ public struct GarbageCollector: Sendable {
     public var progress: (@Sendable (String, Int, Int) -> Void)?
     /// How large and old the store may be: least recently used calls are evicted first.
     public var budget: StoreBudget?
+    /// With a budget: when the store's objects and manifests take fewer bytes on disk than
+    /// this, gc stops once it has measured them (automatic trimming asks so).
+    package var startingSize: Int?
 
     /// One hour: unreachable objects younger than this are kept.
     public static let defaultGracePeriod: Double = 3600
@@ -104,42 +114,72 @@ public struct GarbageCollector: Sendable {
         let cutoff = now.timeIntervalSince1970 - gracePeriod
         let objects = store.objects
 
-        // 0. A budget evicts the least recently used calls; what they reached is swept below
-        //    whatever its age (under the same checks as any candidate).
-        var released = Set<Digest>()
-        if let budget, !budget.isUnlimited {
-            let eviction = try BudgetEviction(store: store, budget: budget, progress: progress)
-                .run(now: now.timeIntervalSince1970, sweepCutoff: cutoff, dryRun: dryRun)
-            report.evicted = eviction.evicted
-            report.sizeBefore = eviction.sizeBefore
-            report.projectedSize = eviction.projectedSize
-            released = eviction.released
-        }
-
-        // 1. Candidates: objects older than the grace period.
-        let keys = try objects.keys()
-        report.totalObjects = keys.count
+        // Every manifest changed since this moment is read again below (slack for coarse
+        // file timestamps).
+        let markStart = Date().timeIntervalSince1970 - 1
+        var marking = Marking()
         var candidates: [Candidate] = []
         var young: [Digest] = []
-        for (index, key) in keys.enumerated() {
-            if index % 1024 == 0 { progress?("scan", index, keys.count) }
-            guard let info = FileSystem.status(objects.path(of: key)), info.isRegular else { continue }
-            if max(info.modified, info.changed) <= cutoff || released.contains(key) {
-                candidates.append(Candidate(key: key, modified: info.modified, allocated: info.allocated))
-            } else {
-                young.append(key)
+        var deltaStart = markStart
+        if let budget, !budget.isUnlimited {
+            // 1–2 with a budget: one reading serves the eviction, the candidates and the mark.
+            var reading = try StoreReading(store: store, progress: progress)
+            report.sizeBefore = reading.allocated
+            report.fileBytesBefore = reading.bytes
+            if let startingSize, reading.allocated < startingSize {
+                report.measuredOnly = true
+                report.projectedSize = reading.allocated
+                report.totalObjects = reading.objects.count
+                return report
             }
+            reading.readManifests(progress: progress)
+            let eviction = try BudgetEviction(store: store, budget: budget)
+                .run(reading, now: now.timeIntervalSince1970, sweepCutoff: cutoff, dryRun: dryRun)
+            report.evicted = eviction.evicted
+            report.evictedBytes = eviction.evictedBytes
+            report.projectedSize = eviction.projectedSize
+            if let failure = reading.failure { throw failure }  // a manifest gc cannot read: stop
+            marking = Marking(reading: reading, removed: dryRun ? [] : Set(eviction.evicted))
+            report.totalObjects = reading.objects.count
+            for (key, object) in reading.objects {
+                if object.changed <= cutoff || eviction.released.contains(key) {
+                    candidates.append(Candidate(key: key, modified: object.modified, allocated: object.allocated))
+                } else {
+                    young.append(key)
+                }
+            }
+            // What an evicted call reached that was written after the reading listed objects
+            // (the call was listed after): it goes with the call's other objects, or a young
+            // parent would stay without its swept children.
+            for key in eviction.released where reading.objects[key] == nil {
+                guard let info = FileSystem.status(objects.path(of: key)), info.isRegular else { continue }
+                candidates.append(Candidate(key: key, modified: info.modified, allocated: info.allocated))
+            }
+            // What changed while the store was read and calls evicted, still without the lock.
+            deltaStart = Date().timeIntervalSince1970 - 1
+            try mark(&marking, changedSince: markStart)
+        } else {
+            // 1. Candidates: objects older than the grace period.
+            let keys = try objects.keys()
+            report.totalObjects = keys.count
+            for (index, key) in keys.enumerated() {
+                if index % 1024 == 0 { progress?("scan", index, keys.count) }
+                guard let info = FileSystem.status(objects.path(of: key)), info.isRegular else { continue }
+                if max(info.modified, info.changed) <= cutoff {
+                    candidates.append(Candidate(key: key, modified: info.modified, allocated: info.allocated))
+                } else {
+                    young.append(key)
+                }
+            }
+            // 2. Mark: first without the lock, then under it only what changed meanwhile, so
+            //    writers wait for a directory listing, not for a full read of every manifest.
+            deltaStart = Date().timeIntervalSince1970 - 1
+            try mark(&marking, changedSince: nil)
         }
-
-        // 2. Mark: first without the lock, then under it only what changed meanwhile, so
-        //    writers wait for a directory listing, not for a full read of every manifest.
-        var marking = Marking()
-        let markStart = Date().timeIntervalSince1970 - 1  // slack for coarse file timestamps
-        try mark(&marking, changedSince: nil)
-        var lockedMarkStart = markStart
+        var lockedMarkStart = deltaStart
         let reachable = try store.lock.withExclusive { () throws -> Set<Digest> in
             lockedMarkStart = Date().timeIntervalSince1970 - 1
-            try mark(&marking, changedSince: markStart)
+            try mark(&marking, changedSince: deltaStart)
             // Temp files idle for an hour at least, whatever the grace period: rsync (a push
             // from another machine) writes its temp files into tmp/ without the lock.
             if !dryRun { report.removedTemporaryFiles = try removeStaleTemporaryFiles(cutoff: min(cutoff, now.timeIntervalSince1970 - Self.arrivalWindow)) }
@@ -212,6 +252,23 @@ public struct GarbageCollector: Sendable {
         /// Manifests changed within ``GarbageCollector/arrivalWindow`` that reach a missing
         /// object: a copy still arriving (a push sends the objects again after the manifests).
         var incompleteArrivals = Set<Digest>()
+
+        init() {}
+
+        /// The mark of a reading: every manifest listed is seen, and every call that read,
+        /// but those `removed` since, marks what it reaches.
+        init(reading: StoreReading, removed: Set<Digest>) {
+            let recent = Date().timeIntervalSince1970 - GarbageCollector.arrivalWindow
+            missing = reading.missing
+            for call in reading.calls {
+                seen.insert(call.key)
+                guard let closure = call.closure, !removed.contains(call.key) else { continue }
+                reachable.formUnion(closure)
+                if !missing.isEmpty, max(call.lastUse, call.changed) >= recent, closure.contains(where: missing.contains) {
+                    incompleteArrivals.insert(call.key)
+                }
+            }
+        }
     }
 
     /// How recent a manifest with missing objects must be to count as still arriving.

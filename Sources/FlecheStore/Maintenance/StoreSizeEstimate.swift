@@ -72,23 +72,6 @@ struct StoreSizeEstimate {
         return Measurement(json: json)
     }
 
-    /// Stats every object and manifest of the store.
-    func measure() throws -> Measurement {
-        let writtenAtStart = try bytesWritten()
-        var measurement = Measurement(allocated: 0, bytes: 0, writtenAtStart: writtenAtStart)
-        for key in try store.objects.keys() {
-            guard let info = FileSystem.status(store.objects.path(of: key)), info.isRegular else { continue }
-            measurement.allocated += info.allocated
-            measurement.bytes += info.size
-        }
-        for key in try store.calls.keys() {
-            guard let info = FileSystem.status(store.calls.path(of: key)), info.isRegular else { continue }
-            measurement.allocated += info.allocated
-            measurement.bytes += info.size
-        }
-        return measurement
-    }
-
     /// Writes `measurement` to `stats/size.json` (atomically).
     func record(_ measurement: Measurement) throws {
         try fenced { try FileSystem.makeDirectories(folder.directory) }

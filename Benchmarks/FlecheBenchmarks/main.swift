@@ -7,7 +7,8 @@
 //   FlecheBenchmarks profile-hits DIR N   only 20 × N hits (the first run fills DIR's store)
 //   FlecheBenchmarks profile-query DIR N  only 20 queries by name over N calls (likewise)
 //   FlecheBenchmarks hit-variants DIR N   N hits with single flight off, on (the default),
-//                                         and on with an event observer; 7 rounds interleaved
+//                                         on with an event observer, and through two handles
+//                                         alike but for recordsUse; 7 rounds interleaved
 //
 // Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.
 import Fleche

@@ -53,8 +53,9 @@ struct BudgetEviction {
         for (key, object) in reading.objects where references[key] == nil && object.changed <= sweepCutoff {
             outcome.projectedSize -= object.allocated
         }
-        // Oldest use first: by age, then by size.
-        calls.sort { ($0.lastUse, $0.key.hex) < ($1.lastUse, $1.key.hex) }
+        // Oldest use first, then by key (the order of their hex names), so that equal times
+        // choose alike everywhere. Digests compare as bytes: no hex string is made.
+        calls.sort { $0.lastUse != $1.lastUse ? $0.lastUse < $1.lastUse : $0.key < $1.key }
         var chosen: [StoreReading.CallEntry] = []
         for call in calls {
             let tooOld = budget.maxAge.map { call.lastUse < now - $0 } ?? false

@@ -28,10 +28,30 @@ package struct StoreLayout: Sendable {
     func objectPath(_ key: Digest) -> String { Self.shardedPath(objectsDirectory, key) }
     func callPath(_ key: Digest) -> String { Self.shardedPath(callsDirectory, key) }
 
+    /// `directory/ab/cdef…`, written in one allocation: gc and verify build one per file
+    /// they look at, and the hex string and interpolation this replaces cost 15% of a gc's
+    /// instructions.
     private static func shardedPath(_ directory: String, _ key: Digest) -> String {
-        let hex = key.hex
-        let split = hex.utf8.index(hex.startIndex, offsetBy: 2)
-        return "\(directory)/\(hex[..<split])/\(hex[split...])"
+        var directory = directory
+        let bytes = key.bytes
+        return directory.withUTF8 { prefix in
+            String(unsafeUninitializedCapacity: prefix.count + 2 + bytes.count * 2) { buffer in
+                _ = buffer.initialize(fromContentsOf: prefix)
+                var index = prefix.count
+                buffer[index] = UInt8(ascii: "/")
+                index += 1
+                for (position, byte) in bytes.enumerated() {
+                    buffer[index] = Hex.digits[Int(byte >> 4)]
+                    buffer[index + 1] = Hex.digits[Int(byte & 0x0f)]
+                    index += 2
+                    if position == 0 {
+                        buffer[index] = UInt8(ascii: "/")
+                        index += 1
+                    }
+                }
+                return index
+            }
+        }
     }
 
     /// Calls `body` with `key`'s path inside its sharded directory ("ab/cdef…") as a C

@@ -117,8 +117,11 @@ public final class FileStore: Sendable {
     /// once agree: `FORMAT` is linked into place only if absent, and the loser reads the
     /// winner's.
     private static func create(_ layout: StoreLayout, format: StoreFormat) throws -> StoreFormat {
-        let known: Set<String> = ["objects", "calls", "tmp", "FORMAT", "gc.lock", "lost+found", "locks"]
+        let known: Set<String> = ["objects", "calls", "tmp", "FORMAT", "gc.lock", "lost+found", "locks", "stats"]
         if let entries = try fenced({ try FileSystem.entries(layout.root) }), entries.contains(where: { !known.contains($0) && !$0.hasPrefix(".") }) {
+            // Another process may have created the store since FORMAT was looked for, and
+            // written into it: its FORMAT stands.
+            if let format = try readFormat(layout) { return format }
             throw FlecheError.unknownFormat(
                 path: layout.root, reason: "the directory is not empty and has no FORMAT file; choose an empty or new directory")
         }

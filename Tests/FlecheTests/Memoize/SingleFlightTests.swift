@@ -17,6 +17,17 @@ struct SingleFlightTests {
         }
     }
 
+    /// The same from an async body: it sleeps instead of blocking, so that the callers it
+    /// waits for can run on the cooperative pool's threads (two on this machine, shared with
+    /// every other test running at once; blocking one failed under ThreadSanitizer).
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(20)
+        while !condition() {
+            guard Date() < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
     func cache(_ directory: TemporaryDirectory) throws -> Cache { Cache(store: try FileStore(root: directory.sub("store"))) }
 
     @Test("8 tasks calling an async function with equal arguments run its body once")
@@ -27,7 +38,7 @@ struct SingleFlightTests {
         let slow = memoize("slow", arguments: ["x"], metadata: [], cache: try cache(directory)) { (x: Int) async throws -> [Int] in
             runs.increment()
             let digest = try #require(key.withLock { $0 })
-            try Self.waitUntil { InFlightCalls.shared.followers(of: digest) == 7 }
+            try await Self.waitUntil { InFlightCalls.shared.followers(of: digest) == 7 }
             return Array(repeating: x, count: 100)
         }
         key.withLock { $0 = try? slow.digest(7) }

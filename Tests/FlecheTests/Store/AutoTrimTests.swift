@@ -92,6 +92,22 @@ struct AutoTrimTests {
         #expect(try Self.size(untrimmed) > 1 << 20, "the budget alone, without auto_trim, trims nothing")
     }
 
+    @Test("a trim records the size its gc leaves: what it measured less what it evicted and swept")
+    func trimRecordsWhatRemains() throws {
+        let directory = try TemporaryDirectory()
+        let store = try FileStore(root: directory.sub("store"))
+        let blob = memoize("blob", arguments: ["i"], cache: Cache(store: store)) { (i: Int) -> [Double] in
+            BudgetTests.payload(i).prefix(400).map { $0 }
+        }
+        for i in 0..<60 { _ = try blob(i) }
+        let full = try Self.size(store)
+        // A budget the store fills to 100%: the trim evicts to 70%.
+        AutoTrim(maxSize: full, maxAge: nil).trim(store)
+        let recorded = try #require(StoreSizeEstimate(store: store).lastMeasurement())
+        #expect(recorded.allocated == (try Self.size(store)), "recorded \(recorded.allocated) of \(full) before")
+        #expect(recorded.allocated <= full * 7 / 10)
+    }
+
     @Test("auto_trim in fleche.toml; without max_size, or not true/false, it is a clear error")
     func configuration() throws {
         let directory = try TemporaryDirectory()

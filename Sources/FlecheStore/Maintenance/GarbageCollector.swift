@@ -114,14 +114,15 @@ public struct GarbageCollector: Sendable {
         let cutoff = now.timeIntervalSince1970 - gracePeriod
         let objects = store.objects
 
-        // Every manifest changed since this moment is read again below (slack for coarse
-        // file timestamps).
-        let markStart = Date().timeIntervalSince1970 - 1
         var marking = Marking()
         var candidates: [Candidate] = []
         var young: [Digest] = []
-        var deltaStart = markStart
+        // Manifests changed since this moment are read again under the lock (1 s of slack for
+        // coarse file timestamps, here and below).
+        let deltaStart: Double
         if let budget, !budget.isUnlimited {
+            // Every manifest changed since this moment is read again after the reading.
+            let markStart = Date().timeIntervalSince1970 - 1
             // 1–2 with a budget: one reading serves the eviction, the candidates and the mark.
             var reading = try StoreReading(store: store, progress: progress)
             report.sizeBefore = reading.allocated

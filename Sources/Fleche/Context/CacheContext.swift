@@ -14,6 +14,8 @@ import Foundation
 /// (`FlecheConfiguration`), else the store at `FileStore/defaultRoot(environment:)`.
 public enum CacheContext {
     @TaskLocal static var override: (any BaseCache)?
+    /// The collectors of the enclosing `withMetadata` blocks.
+    @TaskLocal static var metadataScope: MetadataScope?
 
     /// The configuration of this process (`fleche.toml` files from the working directory up).
     public static func configuration() throws -> FlecheConfiguration { try discovered.get() }
@@ -34,10 +36,52 @@ public enum CacheContext {
         return try defaultCache.get()
     }
 
-    /// The metadata collectors of memoized functions declared without `metadata:`:
-    /// `[default] metadata` in `fleche.toml`, else the runtime collector.
+    /// The metadata collectors a memoized function declared without `metadata:` records
+    /// here: `[default] metadata` in `fleche.toml` (else the runtime collector), replaced or
+    /// extended by the enclosing `withMetadata(_:stacking:operation:)` blocks.
     public static func metadataCollectors() throws -> [any MetadataCollector] {
-        try defaultCollectors.get()
+        try metadataCollectors(own: nil)
+    }
+
+    /// What a function declared with `own` collectors (`nil`: none) records here.
+    static func metadataCollectors(own: [any MetadataCollector]?) throws -> [any MetadataCollector] {
+        try MetadataScope.collectors(own: own, configured: { try defaultCollectors.get() }, scope: metadataScope)
+    }
+
+    /// The cache and metadata collectors in effect here, to be put in effect again where
+    /// task-locals do not flow: work handed to `DispatchQueue`, a `Thread`, a C callback.
+    ///
+    /// ```swift
+    /// try withCache(teamCache) {
+    ///     let context = CacheContext.capture()
+    ///     DispatchQueue.global().async {
+    ///         context.run { _ = try? simulate(42) }   // uses teamCache, not the default
+    ///     }
+    /// }
+    /// ```
+    /// The reference library's `bind`; ``Memoized/bound()`` freezes one function the same way.
+    public static func capture() -> CapturedCacheContext {
+        CapturedCacheContext(cache: override, metadataScope: metadataScope)
+    }
+}
+
+/// The cache and metadata collectors in effect where ``CacheContext/capture()`` was called.
+public struct CapturedCacheContext: Sendable {
+    let cache: (any BaseCache)?
+    let metadataScope: MetadataScope?
+
+    /// Runs `operation` with the captured cache and collectors in effect.
+    public func run<R>(_ operation: () throws -> R) rethrows -> R {
+        try CacheContext.$override.withValue(cache) {
+            try CacheContext.$metadataScope.withValue(metadataScope, operation: operation)
+        }
+    }
+
+    /// Runs `operation` with the captured cache and collectors in effect.
+    public func run<R>(_ operation: () async throws -> R) async rethrows -> R {
+        try await CacheContext.$override.withValue(cache) {
+            try await CacheContext.$metadataScope.withValue(metadataScope, operation: operation)
+        }
     }
 }
 

@@ -101,6 +101,19 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
         guard let context else { return try function(repeat each arguments) }
         return try withCache(context) { try function(repeat each arguments) }
     }
+
+    /// This function with the cache and metadata collectors in effect here frozen into it,
+    /// for work handed to `DispatchQueue` or a `Thread`, where `withCache` and
+    /// `withMetadata` blocks do not reach (the reference library's `bind`).
+    ///
+    /// ```swift
+    /// let step = try simulate.bound()        // inside withCache(teamCache) { ... }
+    /// DispatchQueue.global().async { _ = try? step(42) }   // stored in teamCache
+    /// ```
+    /// - Throws: `FlecheError` when no cache is given and the default one cannot be opened.
+    public func bound() throws -> Memoized {
+        Memoized(core: try core.bound(), body: body)
+    }
 }
 
 /// A memoized `async` function; see ``Memoized``.
@@ -179,6 +192,12 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
         let function = AsyncMemoized(core: refreshing, body: body)
         guard let context else { return try await function(repeat each arguments) }
         return try await withCache(context) { try await function(repeat each arguments) }
+    }
+
+    /// This function with the cache and metadata collectors in effect here frozen into it;
+    /// see ``Memoized/bound()``.
+    public func bound() throws -> AsyncMemoized {
+        AsyncMemoized(core: try core.bound(), body: body)
     }
 }
 

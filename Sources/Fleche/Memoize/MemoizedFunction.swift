@@ -165,10 +165,11 @@ struct MemoizationCore: Sendable {
 
     /// Starts the collectors; the closure it returns finishes them once the body returned.
     func beginMetadata() throws -> @Sendable () -> Metadata {
-        let finishers = try (collectors ?? CacheContext.metadataCollectors()).map { ($0.name, $0.begin()) }
+        let finishers = try CacheContext.metadataCollectors(own: collectors).map { ($0.name, $0.begin()) }
         return {
             var metadata: Metadata = [:]
-            for (name, finish) in finishers { metadata[name] = finish() }
+            // Two collectors of one name (tags of nested blocks) merge; the later wins a field.
+            for (name, finish) in finishers { metadata[name, default: [:]].merge(finish()) { $1 } }
             return metadata
         }
     }
@@ -231,6 +232,13 @@ extension MemoizationCore {
             identity: identity, cache: RefreshingCache(try resolveCache()), collectors: collectors,
             singleFlight: singleFlight)
         return (core, (try? CacheContext.current()).map { RefreshingCache($0) })
+    }
+
+    /// This core with the cache and metadata collectors in effect here frozen into it.
+    func bound() throws -> MemoizationCore {
+        MemoizationCore(
+            identity: identity, cache: try resolveCache(), collectors: try CacheContext.metadataCollectors(own: collectors),
+            singleFlight: singleFlight)
     }
 
     /// Whether a call with these arguments is stored.

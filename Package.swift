@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import CompilerPluginSupport
 import Foundation
 import PackageDescription
 
@@ -17,6 +18,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Fleche", targets: ["Fleche"]),
+        // `@Memoized` and `@CodeDigest`: a product of its own, so that only its users build swift-syntax.
+        .library(name: "FlecheMemoized", targets: ["FlecheMemoized"]),
         .executable(name: "fleche", targets: ["FlecheCLI"]),
         .executable(name: "FixtureUpdater", targets: ["FixtureUpdater"]),
     ],
@@ -25,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -55,6 +59,15 @@ let package = Package(
             dependencies: ["FlecheQuery"]),
         .target(name: "FlecheSharing", dependencies: ["FlecheCache", "FlecheStore", "FlecheSystem", "FlecheValue"]),
         .target(name: "Fleche", dependencies: ["FlecheConfig", "FlecheSharing", "FlecheSystem"]),
+
+        // MARK: The macros, above the library (swift-syntax only here)
+        .macro(
+            name: "FlecheMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]),
+        .target(name: "FlecheMemoized", dependencies: ["Fleche", "FlecheMacros", "FlecheValue"]),
 
         // MARK: Programs on the public API
         .executableTarget(
@@ -91,6 +104,16 @@ let package = Package(
             dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater", "CZlib", "FuzzTargets"],
             resources: [.copy("Fixtures")],
             plugins: ["DigestFixtures"]),
+        .testTarget(
+            name: "FlecheMacrosTests",
+            dependencies: [
+                "FlecheMacros", "FlecheMemoized",
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
+            ]),
     ]
 )
 

@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin deps build bench bench-push bench-trim clean
+.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin check-memoized-rebuild deps build bench bench-push bench-trim clean
 
 deps:
 	@bash .ci/install-deps
@@ -51,7 +51,7 @@ test-layers: deps
 
 # The DocC catalog and every module's reference, in .build-docs/; fails on any documentation
 # warning (a broken symbol link, an undocumented parameter) and on an undocumented public symbol.
-DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheSharing --target FlecheConfig --target Fleche
+DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheSharing --target FlecheConfig --target Fleche --target FlecheMemoized
 docs: deps
 	FLECHE_DOCS=1 $(SWIFT) package --scratch-path .build-docs generate-documentation $(DOCS_TARGETS) --warnings-as-errors
 	python3 scripts/check-doc-coverage.py .build-docs/$$(uname -m)-unknown-linux-gnu/extracted-symbols
@@ -60,6 +60,11 @@ docs: deps
 # `swift package update-fixtures` fills in a new case's digests (uses the docs build folder).
 check-fixture-plugin: deps
 	SWIFT=$(SWIFT) bash scripts/check-fixture-plugin.sh
+
+# A small package using @Memoized, built and run again after edits: a comment edit hits,
+# a body edit misses (scripts/check-memoized-rebuild.sh).
+check-memoized-rebuild: deps
+	SWIFT=$(SWIFT) bash scripts/check-memoized-rebuild.sh
 
 # Side by side with the reference library (installed from PyPI into .build-bench/venv).
 BENCH_N ?= 10000

@@ -6,6 +6,7 @@ import PackageDescription
 // The library is a stack of targets, each importing only those below it, so an upward
 // dependency does not compile (docs/ARCHITECTURE.md draws it):
 //
+//   FlecheMemoized  @Memoized, @CodeDigest (the FlecheMacros compiler plugin, swift-syntax)
 //   Fleche        memoize(...), withCache, CacheContext; re-exports everything below
 //   FlecheConfig  fleche.toml
 //   FlecheQuery   CallQuery, CallTable, transfer   FlecheSharing  push/pull over rsync
@@ -18,8 +19,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Fleche", targets: ["Fleche"]),
-        // `@Memoized` and `@CodeDigest`: a product of its own, so that only its users build swift-syntax.
-        .library(name: "FlecheMemoized", targets: ["FlecheMemoized"]),
         .executable(name: "fleche", targets: ["FlecheCLI"]),
         .executable(name: "FixtureUpdater", targets: ["FixtureUpdater"]),
     ],
@@ -28,7 +27,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -59,15 +57,6 @@ let package = Package(
             dependencies: ["FlecheQuery"]),
         .target(name: "FlecheSharing", dependencies: ["FlecheCache", "FlecheStore", "FlecheSystem", "FlecheValue"]),
         .target(name: "Fleche", dependencies: ["FlecheConfig", "FlecheSharing", "FlecheSystem"]),
-
-        // MARK: The macros, above the library (swift-syntax only here)
-        .macro(
-            name: "FlecheMacros",
-            dependencies: [
-                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
-                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
-            ]),
-        .target(name: "FlecheMemoized", dependencies: ["Fleche", "FlecheMacros", "FlecheValue"]),
 
         // MARK: Programs on the public API
         .executableTarget(
@@ -104,6 +93,24 @@ let package = Package(
             dependencies: ["Fleche", "FlecheCLI", "FlecheTestWorker", "FixtureUpdater", "CZlib", "FuzzTargets"],
             resources: [.copy("Fixtures")],
             plugins: ["DigestFixtures"]),
+    ]
+)
+
+// `@Memoized` and `@CodeDigest`: the library product FlecheMemoized, above the library, so
+// that only its users build swift-syntax. The sanitized suite (scripts/test-sanitized.sh)
+// leaves them out (FLECHE_WITHOUT_MACROS=1): it does not test them, and swift-syntax built
+// under each sanitizer would double its build time.
+if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_MACROS"] == nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"))
+    package.products.append(.library(name: "FlecheMemoized", targets: ["FlecheMemoized"]))
+    package.targets += [
+        .macro(
+            name: "FlecheMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]),
+        .target(name: "FlecheMemoized", dependencies: ["Fleche", "FlecheMacros", "FlecheValue"]),
         .testTarget(
             name: "FlecheMacrosTests",
             dependencies: [
@@ -113,9 +120,9 @@ let package = Package(
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
-            ]),
+            ])
     ]
-)
+}
 
 // `make docs` builds the DocC catalog with swift-docc-plugin. It is a dependency only then
 // (FLECHE_DOCS=1, in a build folder of its own), so ordinary builds do not compile its tools.

@@ -56,6 +56,20 @@ enum Geometry {
     }
 }
 
+// The README's example, as written there (the cache comes from `withCache` in the test).
+@CodeDigest
+func normalize(_ xs: [Double]) -> [Double] { let m = xs.max() ?? 1; return xs.map { $0 / m } }
+
+func expensiveSimulation(_ seed: Int, _ steps: Int) -> [Double] {
+    bodyRuns.count("simulate")
+    return (0..<4).map { Double(seed + steps + $0) }
+}
+
+@Memoized(version: "2", dependsOn: normalize)
+func simulate(seed: Int, steps: Int) throws -> [Double] {
+    normalize(expensiveSimulation(seed, steps))   // a comment here never changes a key
+}
+
 @Suite("@Memoized functions")
 struct MemoizedUseTests {
     @Test("a @Memoized function runs its body once per distinct arguments")
@@ -86,6 +100,18 @@ struct MemoizedUseTests {
         #expect(code == MemoizedCode.digest(own: code.hex, dependencies: []))
         #expect(code == __flecheCode_volume)
         #expect(__flecheCode_volume != __flecheCode_area && __flecheCode_area != __flecheCode_scaleFactor)
+    }
+
+    @Test("the README's example: the cache in effect, a version, a helper's code in the key")
+    func readmeExample() throws {
+        let cache = Cache.memory()
+        let a = try withCache(cache) { try simulate(seed: 42, steps: 10_000) }
+        let b = try withCache(cache) { try simulate(seed: 42, steps: 10_000) }
+        #expect(a == b && a.last == 1 && bodyRuns["simulate"] == 1)
+        let call = try cache.query(name: "simulate").only()
+        #expect(call.version == "2" && call.argumentNames == ["seed", "steps"])
+        #expect(call.record.codeDigest == __flecheCode_simulate)
+        #expect(__flecheCode_normalize != __flecheCode_simulate)
     }
 
     @Test("async functions, with equal concurrent calls running the body once")

@@ -184,7 +184,7 @@ struct MemoizationCore: Sendable {
             record.result = reference
             record.metadata = metadata
             if reference.inline == nil { values[reference.digest] = value }
-            try prepared.cache.save(record, values: values)
+            try prepared.cache.save(record, values: values, knownKey: prepared.key)
         } catch {
             log.warning("result of \(identity.name) was not stored", metadata: ["key": "\(prepared.key.hex)", "error": "\(error)"])
         }

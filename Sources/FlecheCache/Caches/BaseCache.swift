@@ -51,6 +51,20 @@ public protocol BaseCache: AnyObject, Sendable {
 // MARK: - Keys as typed by users
 
 extension BaseCache {
+    /// ``save(_:values:)`` with the record's key already computed (a memoized call's): a
+    /// file cache, or a stack over one, skips hashing the record again; other caches save
+    /// as usual.
+    @discardableResult
+    package func save(_ record: CallRecord, values: [Digest: Value], knownKey: Digest) throws -> Digest {
+        switch self {
+        case let cache as Cache: try cache.save(record, values: values, knownKey: knownKey)
+        case let stack as CacheStack: try stack.save(record, values: values, knownKey: knownKey)
+        default: try save(record, values: values)
+        }
+    }
+}
+
+extension BaseCache {
     /// No file store by default: memory caches, stacks and pools have none.
     public var fileStore: FileStore? { nil }
 

@@ -53,7 +53,15 @@ public final class Cache: BaseCache {
 
     @discardableResult
     public func save(_ record: CallRecord, values: [Digest: Value]) throws -> Digest {
-        let key = record.key(using: algorithm)
+        try save(record, values: values, knownKey: record.key(using: algorithm))
+    }
+
+    /// ``save(_:values:)`` of a record whose key the caller computed already (a memoized
+    /// call's key, from the same name, module, version, code and argument digests): hashing
+    /// the record again was a quarter of a miss's instructions.
+    @discardableResult
+    package func save(_ record: CallRecord, values: [Digest: Value], knownKey key: Digest) throws -> Digest {
+        assert(key == record.key(using: algorithm), "the known key of \(record.name) is not its key")
         var written = 0
         func writeValuesThenManifest() throws {
             // Values first, the manifest last: a reader who sees the manifest finds its values.

@@ -32,6 +32,12 @@ public final class CacheStack: LayeredCache {
         try layers[0].save(record, values: values)
     }
 
+    /// Saves to the first layer with a key the caller computed (see `Cache`'s).
+    @discardableResult
+    package func save(_ record: CallRecord, values: [Digest: Value], knownKey: Digest) throws -> Digest {
+        try layers[0].save(record, values: values, knownKey: knownKey)
+    }
+
     /// The first layer's: new calls land there.
     public var savingStore: FileStore? { layers[0].savingStore }
 

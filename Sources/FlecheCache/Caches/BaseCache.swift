@@ -48,7 +48,7 @@ public protocol BaseCache: AnyObject, Sendable {
     var savingStore: FileStore? { get }
 }
 
-// MARK: - Keys as typed by users
+// MARK: - Saving with a known key
 
 extension BaseCache {
     /// ``save(_:values:)`` with the record's key already computed (a memoized call's): a
@@ -63,6 +63,8 @@ extension BaseCache {
         }
     }
 }
+
+// MARK: - Keys as typed by users
 
 extension BaseCache {
     /// No file store by default: memory caches, stacks and pools have none.

@@ -29,8 +29,13 @@ demo: build
 
 # Release mode with testing enabled: the suite spawns real processes (the stress test runs
 # 8,000 memoized calls in 4 writers against a gc loop), which -Onone slows about tenfold.
+# Built by `swift build --build-tests`, then run with --skip-build: `swift test` building by
+# itself leaves the build folder in a state that the next `swift build` with the same flags
+# (make test-layers) rebuilds whole, swift-syntax included: 10 minutes of a CI run.
+TEST_FLAGS = -c release -Xswiftc -enable-testing --explicit-target-dependency-import-check=error
 test: deps
-	$(SWIFT) test -c release -Xswiftc -enable-testing --explicit-target-dependency-import-check=error
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
 # The concurrency tests under ThreadSanitizer and the decoder tests under AddressSanitizer
 # (scripts/test-sanitized.sh says which and why); any report fails. SANITIZERS picks one.

@@ -16,7 +16,7 @@
 #     8,000-call tests finish. The cross-process stress test is left out: ThreadSanitizer
 #     sees one process, and that test's in-process twin runs here.
 #   AddressSanitizer: the decoder tests (JSON, value codec, objects, compression,
-#     manifests, FORMAT, signatures, addresses, the fuzz seeds and regressions), in release
+#     manifests and their direct writer, FORMAT, signatures, addresses, the fuzz seeds and regressions), in release
 #     mode like the suite:
 #     in debug mode, ASan's frames are so large that decoding a value nested 2,000 deep
 #     (the format's limit) overflows a test thread's stack (docs/FUZZING.md).
@@ -27,7 +27,7 @@ SWIFT=${SWIFT:-swift}
 export FLECHE_WITHOUT_MACROS=1
 
 tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests'
-asan_tests='DirectoryListingTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests'
+asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests'
 
 sanitizers=("$@")
 if [ ${#sanitizers[@]} -eq 0 ]; then sanitizers=(thread address); fi

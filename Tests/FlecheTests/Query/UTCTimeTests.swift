@@ -1,10 +1,10 @@
 import Foundation
 import Testing
-@testable import FlecheCLI
+@testable import FlecheQuery
 
-/// `fleche ls` writes times by hand; they must read as Foundation's ISO 8601 writes them.
+/// Listings write times by hand; they must read as Foundation's ISO 8601 writes them.
 @Suite("Listed times")
-struct TimeFormatTests {
+struct UTCTimeTests {
     func foundation(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).formatted(
             .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
@@ -17,9 +17,9 @@ struct TimeFormatTests {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 { times.append(Double.random(in: -3e9...5e9, using: &generator)) }
         for time in times {
-            #expect(formatTime(time) == foundation(time), "\(time)")
+            #expect(UTCTime.iso8601(time) == foundation(time), "\(time)")
         }
-        #expect(formatTime(nil) == "-")
-        #expect(formatTime(.nan) == "-")
+        #expect(UTCTime.iso8601(nil) == "-")
+        #expect(UTCTime.iso8601(.nan) == "-")
     }
 }

@@ -16,6 +16,7 @@ struct ListCommand: ParsableCommand {
 /// When a call finished, as `fleche ls` lists it (`2026-11-27T03:14:09`, UTC).
 func formatTime(_ seconds: Double?) -> String { UTCTime.iso8601(seconds) }
 
+/// Prints calls as an aligned table (short key, name, module, version, finished at) or JSON.
 func printCalls(_ calls: [LazyCall], cache: any BaseCache, json: Bool) throws {
     // Digests compare as their hex does, without building two strings per comparison.
     let sorted = calls.map { ($0.finishedAt ?? 0, $0) }.sorted { ($0.0, $0.1.key) < ($1.0, $1.1.key) }.map(\.1)

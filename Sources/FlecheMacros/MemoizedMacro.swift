@@ -11,6 +11,9 @@ import SwiftSyntaxMacros
 /// the code digest (own tokens plus those of `dependsOn:` functions), so other memoized
 /// functions can depend on this one.
 public struct MemoizedMacro: BodyMacro, PeerMacro {
+    /// The function's new body: the wrapper's call (a local type holding the body and the
+    /// wrapper first, for a free function), and for a function that cannot throw, its body
+    /// run uncached when the store fails.
     public static func expansion(
         of node: AttributeSyntax, providingBodyFor declaration: some DeclSyntaxProtocol & WithOptionalCodeBlockSyntax,
         in context: some MacroExpansionContext
@@ -90,6 +93,8 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
         }
     }
 
+    /// The code-digest property `__flecheCode_<name>`, and for a static method the body and
+    /// the wrapper as members of its type.
     public static func expansion(
         of node: AttributeSyntax, providingPeersOf declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {
@@ -132,6 +137,7 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
 /// `@CodeDigest`: gives a function that is not memoized a code digest property, so that
 /// memoized functions can list it in `dependsOn:`.
 public struct CodeDigestMacro: PeerMacro {
+    /// The code-digest property `__flecheCode_<name>` of the function it is attached to.
     public static func expansion(
         of node: AttributeSyntax, providingPeersOf declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {

@@ -16,6 +16,14 @@ struct MemoizableFunction {
     let isAsync: Bool
     let isThrowing: Bool
     let body: CodeBlockSyntax
+    /// Whether it is declared in a type or an extension (a static method), not at file scope
+    /// or in a function.
+    let inType: Bool
+
+    /// Whether a declaration expanded in `context` sits in a type or an extension.
+    static func isInType(_ context: some MacroExpansionContext) -> Bool {
+        context.lexicalContext.contains { $0.isProtocol((any DeclGroupSyntax).self) }
+    }
 
     init(_ declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext) throws {
         guard let function = declaration.as(FunctionDeclSyntax.self) else {
@@ -28,7 +36,7 @@ struct MemoizableFunction {
         if function.genericParameterClause != nil || function.genericWhereClause != nil {
             throw MacroUsageError("@Memoized does not apply to a generic function; memoize each concrete version")
         }
-        let inType = context.lexicalContext.contains { $0.isProtocol((any DeclGroupSyntax).self) }
+        let inType = Self.isInType(context)
         let isStatic = function.modifiers.contains { ["static", "class"].contains($0.name.text) }
         if inType && !isStatic {
             throw MacroUsageError(
@@ -57,5 +65,6 @@ struct MemoizableFunction {
         self.isAsync = effects?.asyncSpecifier != nil
         self.isThrowing = effects?.throwsClause != nil
         self.body = body
+        self.inType = inType
     }
 }

@@ -23,7 +23,7 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
         var items: [CodeBlockItemSyntax] = []
         // Free functions keep the wrapper in a local type; static methods get it as members
         // (peers), where the body's unqualified references to other static members resolve.
-        if !parts.inType { items.append(CodeBlockItemSyntax(item: .decl("enum __Fleche {\n\(raw: parts.bodyDecl)\n\(raw: parts.wrapperDecl)\n}"))) }
+        if !parts.function.inType { items.append(CodeBlockItemSyntax(item: .decl("enum __Fleche {\n\(raw: parts.bodyDecl)\n\(raw: parts.wrapperDecl)\n}"))) }
         if parts.function.isThrowing {
             items.append("return \(raw: call.wrapper)")
             return items
@@ -44,7 +44,6 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
     /// What the expansions of one function share.
     struct Parts {
         let function: MemoizableFunction
-        let inType: Bool
         /// The name in keys, as source.
         let keyName: String
         let bodyDecl: String
@@ -55,7 +54,6 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
         init(_ node: AttributeSyntax, _ declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext) throws {
             let function = try MemoizableFunction(declaration, in: context)
             let arguments = MacroArguments(node)
-            let inType = context.lexicalContext.contains { $0.isProtocol((any DeclGroupSyntax).self) }
             let parameters = function.parameters
             let effects = (function.isAsync ? " async" : "") + (function.isThrowing ? " throws" : "")
             let bodyCall = (function.isThrowing ? "try " : "") + (function.isAsync ? "await " : "")
@@ -73,11 +71,10 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
             for label in ["ignoring", "requiring", "metadata", "cache", "singleFlight"] {
                 if let value = arguments.passed[label] { memoizeArguments.append("\(label): \(value)") }
             }
-            let (bodyName, wrapperName) = inType
+            let (bodyName, wrapperName) = function.inType
                 ? ("__flecheBody_\(function.name)", "__flecheMemoized_\(function.name)")
                 : ("__flecheBody", "__flecheFunction")
             self.function = function
-            self.inType = inType
             self.keyName = keyName
             self.bodyDecl = """
                 static func \(bodyName)(\(declaredParameters))\(effects) -> \(function.returnType) {\(function.body.statements.description)
@@ -88,7 +85,7 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
                     \(bodyCall)\(bodyName)(\(passed))
                 }
                 """
-            let prefix = inType ? "" : "__Fleche."
+            let prefix = function.inType ? "" : "__Fleche."
             self.call = ("\(wrapperCall)\(prefix)\(wrapperName)(\(passed))", "\(bodyCall)\(prefix)\(bodyName)(\(passed))")
         }
     }
@@ -100,7 +97,7 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
     ) throws -> [DeclSyntax] {
         guard let function = declaration.as(FunctionDeclSyntax.self) else { return [] }
         let code = codeDigestPeer(for: function, dependencies: MacroArguments(node).dependencies, in: context)
-        guard let parts = try? Parts(node, declaration, in: context), parts.inType else { return [code] }
+        guard let parts = try? Parts(node, declaration, in: context), parts.function.inType else { return [code] }
         return [code, "\(raw: parts.bodyDecl)", "\(raw: parts.wrapperDecl)"]
     }
 
@@ -111,7 +108,7 @@ public struct MemoizedMacro: BodyMacro, PeerMacro {
     static func codeDigestPeer(
         for function: FunctionDeclSyntax, dependencies: [ExprSyntax], in context: some MacroExpansionContext
     ) -> DeclSyntax {
-        let inType = context.lexicalContext.contains { $0.isProtocol((any DeclGroupSyntax).self) }
+        let inType = MemoizableFunction.isInType(context)
         let dependencyProperties = dependencies.map(dependencyProperty).joined(separator: ", ")
         return """
             /// The digest of `\(raw: function.name.text)`'s code (tokens without trivia) and of the functions it depends on.

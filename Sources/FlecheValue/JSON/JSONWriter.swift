@@ -61,16 +61,10 @@ extension JSON {
         out.append(UInt8(ascii: close))
     }
 
-    /// Swift's shortest round-trip text for a finite double, always with a `.` or exponent
-    /// so that it reads back as a float. Non-finite numbers have no JSON number form; callers
-    /// that may hold them (the value JSON form) write them as strings first.
-    static func numberText(_ number: Double) -> String {
-        var out: [UInt8] = []
-        writeNumber(number, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Appends ``numberText(_:)`` without building a `String` around it.
+    /// Appends Swift's shortest round-trip text for a finite double, always with a `.` or
+    /// exponent so that it reads back as a float. Non-finite numbers have no JSON number form
+    /// (`null` is written); callers that may hold them (the value JSON form) write them as
+    /// strings first.
     static func writeNumber(_ number: Double, into out: inout [UInt8]) {
         guard number.isFinite else {
             out.append(contentsOf: "null".utf8)

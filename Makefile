@@ -34,6 +34,7 @@ demo: build
 # (make test-layers) rebuilds whole, swift-syntax included: 10 minutes of a CI run.
 TEST_FLAGS = -c release -Xswiftc -enable-testing --explicit-target-dependency-import-check=error
 test: deps
+	@bash .ci/install-s3-tools
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
@@ -56,7 +57,7 @@ test-layers: deps
 
 # The DocC catalog and every module's reference, in .build-docs/; fails on any documentation
 # warning (a broken symbol link, an undocumented parameter) and on an undocumented public symbol.
-DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheSharing --target FlecheConfig --target Fleche --target FlecheMemoized
+DOCS_TARGETS = --target FlecheValue --target FlecheStore --target FlecheCache --target FlecheQuery --target FlecheSharing --target FlecheConfig --target Fleche --target FlecheMemoized --target FlecheS3
 docs: deps
 	FLECHE_DOCS=1 $(SWIFT) package --scratch-path .build-docs generate-documentation $(DOCS_TARGETS) --warnings-as-errors
 	python3 scripts/check-doc-coverage.py .build-docs/$$(uname -m)-unknown-linux-gnu/extracted-symbols

@@ -7,6 +7,7 @@ import PackageDescription
 // dependency does not compile (docs/ARCHITECTURE.md draws it):
 //
 //   FlecheMemoized  @Memoized, @CodeDigest (the FlecheMacros compiler plugin, swift-syntax)
+//   FlecheS3      S3Store: a store in an S3 bucket (async-http-client), beside Fleche
 //   Fleche        memoize(...), withCache, CacheContext; re-exports everything below
 //   FlecheConfig  fleche.toml
 //   FlecheQuery   CallQuery, CallTable, transfer   FlecheSharing  push/pull over rsync
@@ -121,6 +122,32 @@ if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_MACROS"] == nil {
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
             ])
+    ]
+}
+
+// The S3 tier: the library product FlecheS3, over async-http-client (SwiftNIO), so that only
+// its users build an HTTP stack. The sanitized suite leaves it out (FLECHE_WITHOUT_S3=1) for
+// the same reason as the macros.
+if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_S3"] == nil {
+    package.dependencies += [
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ]
+    package.products.append(.library(name: "FlecheS3", targets: ["FlecheS3"]))
+    package.targets += [
+        .target(
+            name: "FlecheS3",
+            dependencies: [
+                "FlecheCache", "FlecheStore", "FlecheValue", "FlecheSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .testTarget(
+            name: "FlecheS3Tests",
+            dependencies: ["FlecheS3", "Fleche", "FlecheSystem"],
+            resources: [.copy("Vectors")]),
     ]
 }
 

@@ -25,6 +25,9 @@ cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 # The macros are not under test here; leaving them out spares two builds of swift-syntax.
 export FLECHE_WITHOUT_MACROS=1
+# Nor is the S3 tier (its tests need a SeaweedFS server): leaving it out spares two builds
+# of async-http-client and SwiftNIO.
+export FLECHE_WITHOUT_S3=1
 
 tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests'
 asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests'

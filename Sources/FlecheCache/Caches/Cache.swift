@@ -110,16 +110,20 @@ public final class Cache: BaseCache {
 
     public func loadObject(_ key: Digest) throws -> Value { try values.load(key) }
 
-    /// The result of call `key`. A damaged manifest or object of a file store (cut short,
-    /// emptied or zeroed by a power loss, failing its checksum) is a miss: the file is set
-    /// aside in `lost+found/` with a warning, so that the call is computed and stored again.
+    /// The result of call `key`. A damaged manifest or object (cut short, emptied or zeroed
+    /// by a power loss, failing its checksum) is a miss, so that the call is computed and
+    /// stored again: a file store's damaged file is set aside in `lost+found/` first; another
+    /// storage's (an S3 bucket's) is left for the new save to replace, with a warning.
     public func loadResult(_ key: Digest) throws -> Value {
         do {
             guard let reference = try calls.resultReference(key) else { throw FlecheError.notFound(key: key.hex) }
             return try reference.inline ?? values.load(reference.digest)
         } catch let error as FlecheError where error.isDamage {
-            guard let store else { throw error }
-            store.setAside(damage: error)
+            if let store {
+                store.setAside(damage: error)
+            } else {
+                log.warning("damaged cache entry is a miss", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+            }
             throw FlecheError.notFound(key: key.hex)
         }
     }

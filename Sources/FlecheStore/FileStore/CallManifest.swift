@@ -115,8 +115,10 @@ package enum CallManifest {
         }
     }
 
-    struct Invalid: Error {
-        let reason: String
+    /// A manifest that does not decode, and why.
+    package struct Invalid: Error, CustomStringConvertible {
+        package let reason: String
+        package var description: String { reason }
     }
 
     /// Reads only the result reference of a manifest (the hit path): the other members are

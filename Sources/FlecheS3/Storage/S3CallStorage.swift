@@ -1,0 +1,62 @@
+import FlecheStore
+import FlecheValue
+
+/// Call manifests under `<prefix>/calls/` in a bucket, byte for byte the file store's.
+/// A `PUT` replaces a manifest whole, so a reader sees the old record or the new one.
+public final class S3CallStorage: CallStorage {
+    public let algorithm: DigestAlgorithm
+    let folder: S3Folder
+
+    init(client: S3Client, algorithm: DigestAlgorithm) {
+        self.algorithm = algorithm
+        self.folder = S3Folder(client: client, name: "calls", algorithm: algorithm)
+    }
+
+    /// `s3://bucket/<prefix>/calls/ab/cd…` of `key`.
+    public func location(of key: Digest) -> String { folder.display(key) }
+
+    public func keys() throws -> [Digest] { try folder.keys(withPrefix: "") }
+    public func keys(withPrefix prefix: String) throws -> [Digest] { try folder.keys(withPrefix: prefix) }
+    public func contains(_ key: Digest) throws -> Bool { try folder.contains(key) }
+    @discardableResult public func evict(_ key: Digest) throws -> Bool { try folder.evict(key) }
+
+    public func save(_ record: CallRecord, key: Digest) throws {
+        try folder.client.put(folder.key(key), CallManifest.encode(record))
+    }
+
+    public func load(_ key: Digest) throws -> CallRecord {
+        guard let bytes = try folder.client.get(folder.key(key)) else { throw FlecheError.notFound(key: key.hex) }
+        return try decode(bytes, key: key) { try CallManifest.decode($0) }
+    }
+
+    /// The result member only: what a memoized call reads on a hit.
+    public func resultReference(_ key: Digest) throws -> ValueReference? {
+        guard let bytes = try folder.client.get(folder.key(key)) else { throw FlecheError.notFound(key: key.hex) }
+        return try decode(bytes, key: key) { try CallManifest.decodeResult($0) }
+    }
+
+    /// Every readable record, downloaded ``S3Client/maximumInFlight`` at a time;
+    /// unreadable ones are skipped with a warning.
+    public func records() throws -> [(key: Digest, record: CallRecord)] {
+        let keys = try keys()
+        let bodies = try folder.client.inParallel(keys) { self.folder.client.getFuture(self.folder.key($0)) }
+        var out: [(key: Digest, record: CallRecord)] = []
+        for (key, body) in zip(keys, bodies) {
+            guard let body else { continue }  // evicted meanwhile
+            do {
+                out.append((key, try decode(body, key: key) { try CallManifest.decode($0) }))
+            } catch {
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+            }
+        }
+        return out
+    }
+
+    private func decode<T>(_ bytes: [UInt8], key: Digest, _ parse: ([UInt8]) throws -> T) throws -> T {
+        do {
+            return try parse(bytes)
+        } catch let invalid as CallManifest.Invalid {
+            throw FlecheError.corruptManifest(key: key, path: folder.display(key), reason: invalid.reason)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import FlecheValue
+
+/// The objects of a value byte for byte as the file store writes them (the same
+/// destructuring, header and compression), for storages that keep them elsewhere: an S3
+/// bucket holds the files of `objects/` under the same names, so either can be copied to
+/// the other (docs/FORMAT.md, "S3").
+package enum ObjectBytes {
+    /// One object: its digest, its file's bytes, and the objects its payload refers to.
+    package struct Object: Sendable {
+        /// The object's key.
+        package let digest: Digest
+        /// The file's bytes: header, then the payload (compressed when that pays).
+        package let bytes: [UInt8]
+        /// The split-out children the payload refers to.
+        package let children: [Digest]
+    }
+
+    /// The objects of `value`, children before their parents; the last is `key`'s.
+    package static func objects(of value: Value, key: Digest, format: StoreFormat) -> [Object] {
+        let level = format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil
+        func object(_ digest: Digest, _ payload: [UInt8], _ children: [Digest]) -> Object {
+            let bytes = ObjectFile.encode(
+                payload: payload, children: children, digestLength: format.algorithm.digestByteCount, compressionLevel: level)
+            return Object(digest: digest, bytes: bytes, children: children)
+        }
+        guard let depth = format.destructureDepth else { return [object(key, ValueCodec.encode(value), [])] }
+        var seen = Set<Digest>()
+        return Destructuring(depth: depth, algorithm: format.algorithm).split(value, digest: key)
+            .filter { seen.insert($0.digest).inserted }
+            .map { object($0.digest, $0.payload, $0.children) }
+    }
+
+    /// The children named in an object's header.
+    /// - Throws: `FlecheError.corruptObject` naming `location` when the header does not parse.
+    package static func children(of bytes: [UInt8], key: Digest, location: String) throws -> [Digest] {
+        do {
+            return try ObjectFile.parse(bytes, headerOnly: true).children
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: location, reason: "\(error)")
+        }
+    }
+
+    /// Decodes the object `key` from its file's bytes, `resolve` standing in for children.
+    /// - Throws: `FlecheError.corruptObject` naming `location` when the bytes do not decode.
+    package static func decode(
+        _ bytes: [UInt8], key: Digest, location: String, resolve: @escaping ValueCodec.ChildResolver
+    ) throws -> Value {
+        do {
+            return try ObjectFile.parse(bytes).withPayload { try ValueCodec.decode($0, resolve: resolve) }
+        } catch let error as FlecheError {
+            throw error
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: location, reason: "\(error)")
+        }
+    }
+}

@@ -134,11 +134,13 @@ if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_S3"] == nil {
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ]
     package.products.append(.library(name: "FlecheS3", targets: ["FlecheS3"]))
+    // Every command of `fleche` takes an S3 cache of fleche.toml.
+    for target in package.targets where target.name == "FlecheCLI" { target.dependencies.append("FlecheS3") }
     package.targets += [
         .target(
             name: "FlecheS3",
             dependencies: [
-                "FlecheCache", "FlecheStore", "FlecheValue", "FlecheSystem",
+                "FlecheCache", "FlecheConfig", "FlecheStore", "FlecheValue", "FlecheSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,7 +148,7 @@ if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_S3"] == nil {
             ]),
         .testTarget(
             name: "FlecheS3Tests",
-            dependencies: ["FlecheS3", "Fleche", "FlecheSystem"],
+            dependencies: ["FlecheS3", "Fleche", "FlecheConfig", "FlecheSystem", "FlecheCLI"],
             resources: [.copy("Vectors")]),
     ]
 }

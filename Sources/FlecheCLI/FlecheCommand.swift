@@ -1,6 +1,9 @@
 import ArgumentParser
 import Fleche
 import Foundation
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 @main
 struct FlecheCommand: ParsableCommand {
@@ -20,6 +23,9 @@ struct FlecheCommand: ParsableCommand {
     /// does; an error in running a valid command (a key that is not there, a store that is
     /// not one) is one line on stderr and exit status 1.
     static func main() {
+        #if canImport(FlecheS3)
+        S3Store.registerConfigurationTemplate()  // `template = "s3"` in fleche.toml
+        #endif
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()

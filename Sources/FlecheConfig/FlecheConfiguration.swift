@@ -13,7 +13,7 @@ import FlecheSystem
 /// metadata = ["Runtime", "Environment"] # the default metadata collectors
 ///
 /// [local]
-/// template = "file"                     # a file store; also "memory", "void"
+/// template = "file"                     # a file store; also "memory", "void", and "s3" with FlecheS3
 /// root = "store"                        # relative to this file's directory; ~ expands
 /// max_size = 1000                       # keep at most 1000 calls (eviction = "random" | "lru")
 ///
@@ -175,8 +175,9 @@ public final class FlecheConfiguration: Sendable {
             }
         }
         guard let table = spec.objectValue else { throw fail("expected a table, an array of tables or a cache name") }
-        if let unknown = table.map(\.0).first(where: { !Self.knownKeys.contains($0) }) {
-            throw fail("unknown setting '\(unknown)'; known: \(Self.knownKeys.sorted().joined(separator: ", "))")
+        let known = Self.knownKeys.union(CacheTemplates.registeredKeys)
+        if let unknown = table.map(\.0).first(where: { !known.contains($0) }) {
+            throw fail("unknown setting '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
         }
 
         var cache: any BaseCache
@@ -189,7 +190,7 @@ public final class FlecheConfiguration: Sendable {
             guard let list = members.arrayValue, !list.isEmpty else { throw fail("'pool' must be a non-empty list of caches") }
             cache = try CachePool(list.map { try build($0, name: name, in: file, visiting: visiting) })
         } else if let template = spec["template"] {
-            cache = try buildTemplate(template.stringValue ?? "", spec: spec, file: file, fail: fail)
+            cache = try buildTemplate(template.stringValue ?? "", name: name, spec: spec, file: file, fail: fail)
         } else if let values = spec["values"], let calls = spec["calls"] {
             cache = try Cache(
                 values: storage(values, file: file, fail: fail).objects,
@@ -217,14 +218,21 @@ public final class FlecheConfiguration: Sendable {
     }
 
     private func buildTemplate(
-        _ template: String, spec: JSON, file: ConfigurationFile, fail: (String) -> FlecheError
+        _ template: String, name: String, spec: JSON, file: ConfigurationFile, fail: (String) -> FlecheError
     ) throws -> any BaseCache {
         let algorithm = try digest(spec, fail: fail)
         switch template {
         case "file": return Cache(store: try fileStore(spec, file: file, algorithm: algorithm, fail: fail))
         case "memory": return Cache.memory(algorithm: algorithm ?? .sha256)
         case "void": return VoidCache(algorithm: algorithm ?? .sha256)
-        default: throw fail("unknown template '\(template)'; known: file, memory, void")
+        default:
+            if let registered = CacheTemplates.template(template) {
+                return try registered.build(CacheTemplates.Settings(name: name, table: spec, path: file.path, algorithm: algorithm))
+            }
+            if let product = CacheTemplates.knownProducts[template] {
+                throw fail("template '\(template)' needs the product \(product)")
+            }
+            throw fail("unknown template '\(template)'; known: \(CacheTemplates.names.joined(separator: ", "))")
         }
     }
 

@@ -25,8 +25,13 @@ public final class S3Store: Sendable {
     /// `create` is set.
     ///
     /// - Parameters:
+    ///   - location: the endpoint, bucket and prefix.
     ///   - credentials: the key pair (default: ``S3Credentials/discover(environment:profile:)``).
+    ///   - create: whether a missing `FORMAT` is written (a new store); without it, a
+    ///     location that holds no store is an error, so a typo never makes an empty store.
     ///   - format: the settings of a store created here (an existing store keeps its own).
+    ///   - retry: how transient failures are retried.
+    ///   - maximumInFlight: how many requests listings, queries and uploads keep going at once.
     /// - Throws: ``S3Error`` when the bucket cannot be reached (with what to check),
     ///   `FlecheError.notFound` when there is no store and `create` is off,
     ///   `FlecheError.unknownFormat` for a `FORMAT` this build cannot read.

@@ -8,7 +8,7 @@ import Foundation
 /// examples (`SignatureV4Tests`).
 ///
 /// S3 differs from the generic rules in one place: the path is URI-encoded once and never
-/// normalized (`a//b/../c` is a key of its own), which is what ``canonicalPath(_:)`` does.
+/// normalized (`a//b/../c` is a key of its own).
 public struct SignatureV4: Sendable {
     /// The credentials requests are signed with.
     public let credentials: S3Credentials

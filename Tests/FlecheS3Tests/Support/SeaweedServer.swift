@@ -132,22 +132,46 @@ final class SeaweedServer: Sendable {
 
     /// The aws CLI against this server: its exit status and output.
     func aws(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.awsCLI)
-        process.arguments = ["--endpoint-url", endpoint] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["AWS_ACCESS_KEY_ID"] = credentials.accessKeyID
-        environment["AWS_SECRET_ACCESS_KEY"] = credentials.secretAccessKey
-        environment["AWS_DEFAULT_REGION"] = "us-east-1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try runProgram(Self.awsCLI, ["--endpoint-url", endpoint] + arguments, environment: credentialVariables)
     }
+
+    /// The environment variables that give a program this server's credentials.
+    var credentialVariables: [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        ]
+    }
+}
+
+/// Runs `program` to its end with `environment` added to this process's, in `directory`:
+/// its exit status and its output and errors together.
+func runProgram(
+    _ program: String, _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil
+) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+/// The `fleche` executable of this build (beside the test bundle).
+func flecheExecutable() throws -> String {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let path = directory.appendingPathComponent("fleche").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+        directory.deleteLastPathComponent()
+    }
+    throw TestSetupError("the fleche executable is not built beside \(CommandLine.arguments[0])")
 }
 
 /// A test's precondition that does not hold (a missing tool), said plainly.

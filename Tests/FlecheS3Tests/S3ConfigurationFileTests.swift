@@ -1,0 +1,112 @@
+import Fleche
+import FlecheConfig
+import FlecheSystem
+import Foundation
+import Testing
+@testable import FlecheS3
+
+/// `template = "s3"` in `fleche.toml`: a stack of a local store in front of S3 from the
+/// file, and the `fleche` command on an S3 cache.
+@Suite("S3 caches in fleche.toml")
+struct S3ConfigurationFileTests {
+    final class Runs: Sendable {
+        private let count = Locked(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    func configurationText(_ server: SeaweedServer, _ location: S3Location) -> String {
+        """
+        [team]
+        template = "s3"
+        endpoint = "\(server.endpoint)"
+        bucket = "\(location.bucket)"
+        prefix = "\(location.prefix)"
+
+        [local]
+        template = "file"
+        root = "store"
+
+        [[layered]]
+        cache = "local"
+        [[layered]]
+        cache = "team"
+        """
+    }
+
+    @Test("a [[layered]] stack of a local store and an S3 cache: hits back-fill, misses land locally")
+    func stackFromFile() throws {
+        let server = try SeaweedServer.shared()
+        let location = try server.freshLocation()
+        let published = try S3Store(location: location, credentials: server.credentials)
+        let runs = Runs()
+        func double(_ cache: any BaseCache) -> Memoized<Int, [Int]> {
+            memoize("double", arguments: ["n"], metadata: [], cache: cache) { (n: Int) in
+                runs.add()
+                return [Int](repeating: n * 2, count: 100)
+            }
+        }
+        _ = try double(published.cache)(1)
+
+        let folder = try temporaryFolder()
+        setenv("AWS_ACCESS_KEY_ID", server.credentials.accessKeyID, 1)
+        setenv("AWS_SECRET_ACCESS_KEY", server.credentials.secretAccessKey, 1)
+        S3Store.registerConfigurationTemplate()
+        let configuration = try FlecheConfiguration(text: configurationText(server, location), path: folder + "/fleche.toml")
+        let stack = try configuration.cache(named: "layered")
+        #expect(try double(stack)(1).first == 2)
+        #expect(runs.value == 1)
+        #expect(try configuration.cache(named: "local").contains(double(stack).digest(1)))
+        #expect(try double(stack)(5).first == 10)
+        #expect(runs.value == 2)
+        #expect(try !published.cache.contains(double(stack).digest(5)))
+    }
+
+    @Test("mistakes in an s3 table are errors naming the file, the cache and what to write")
+    func mistakes() throws {
+        S3Store.registerConfigurationTemplate()
+        let folder = try temporaryFolder()
+        func error(_ text: String) -> String {
+            do {
+                _ = try FlecheConfiguration(text: text, path: folder + "/fleche.toml").cache(named: "team")
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(error("[team]\ntemplate = \"s3\"\nendpoint = \"http://127.0.0.1:1\"\n").contains("cache 'team': an s3 cache needs bucket = \"NAME\""))
+        #expect(error("[team]\ntemplate = \"s3\"\nbucket = \"team\"\nendpoint = \"localhost:8333\"\n").contains("http://host:port"))
+        #expect(error("[team]\ntemplate = \"s3\"\nbucket = \"team\"\npath_style = \"yes\"\n").contains("path_style must be true or false"))
+        #expect(error("[team]\ntemplate = \"s3\"\nbucket = \"team\"\nregoin = \"x\"\n").contains("unknown setting 'regoin'"))
+        #expect(error("[team]\ntemplate = \"gcs\"\n").contains("unknown template 'gcs'; known: file, memory, s3, void"))
+    }
+
+    @Test("the fleche command lists, shows, prints and queries an S3 cache of fleche.toml")
+    func commandLine() throws {
+        let server = try SeaweedServer.shared()
+        let location = try server.freshLocation()
+        let store = try S3Store(location: location, credentials: server.credentials)
+        let square = memoize("square", arguments: ["n"], metadata: [], cache: store.cache) { (n: Int) in
+            (0..<n).map { $0 * $0 }
+        }
+        for n in [3, 100, 200] { _ = try square(n) }
+        let folder = try temporaryFolder()
+        try Data(configurationText(server, location).utf8).write(to: URL(fileURLWithPath: folder + "/fleche.toml"))
+        let fleche = try flecheExecutable()
+        func run(_ arguments: String...) throws -> (status: Int32, output: String) {
+            try runProgram(fleche, arguments, environment: server.credentialVariables, in: folder)
+        }
+        let ls = try run("ls", "--cache", "team")
+        #expect(ls.status == 0, "\(ls.output)")
+        #expect(ls.output.components(separatedBy: "square").count - 1 == 3, "\(ls.output)")
+        let key = try square.digest(100)
+        let show = try run("show", String(key.hex.prefix(10)), "--cache", "team")
+        #expect(show.status == 0 && show.output.contains("square"), "\(show.output)")
+        let query = try run("query", "--cache", "team", "--name", "square", "--arg", "n=200")
+        #expect(query.status == 0 && query.output.components(separatedBy: "square").count - 1 == 1, "\(query.output)")
+        let wrong = try runProgram(
+            fleche, ["ls", "--cache", "team"],
+            environment: ["AWS_ACCESS_KEY_ID": server.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": "wrong"], in: folder)
+        #expect(wrong.status == 1 && wrong.output.hasPrefix("fleche: S3 GET") && wrong.output.contains("HTTP 403"), "\(wrong.output)")
+    }
+}

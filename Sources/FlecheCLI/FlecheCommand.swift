@@ -82,6 +82,25 @@ struct StoreOptions: ParsableArguments {
 
     /// The one file store behind ``openCache()``: what gc, verify and stats work on.
     func openStore() throws -> FileStore { try location.openFileStore() }
+
+    /// The store gc and verify work on: a file store, or a store that maintains itself
+    /// (an S3 store of `fleche.toml`).
+    func openForMaintenance() throws -> MaintainedStore {
+        let cache = try openCache()
+        if let store = cache.fileStore { return .file(store) }
+        if let plain = cache as? Cache, let maintained = plain.values as? any StoreMaintenance {
+            return .maintained(maintained, calls: plain.calls)
+        }
+        return .file(try location.openFileStore())  // its error says what is wrong
+    }
+}
+
+/// What `fleche gc` and `verify` work on.
+enum MaintainedStore {
+    /// A store directory.
+    case file(FileStore)
+    /// A store elsewhere that collects its garbage and checks itself (S3).
+    case maintained(any StoreMaintenance, calls: any CallStorage)
 }
 
 /// Prints a JSON document on stdout.

@@ -30,7 +30,20 @@ struct GCCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let store = try options.openStore()
+        let report: GarbageCollectionReport
+        switch try options.openForMaintenance() {
+        case .file(let store): report = try collect(store)
+        case .maintained(let storage, let calls):
+            if maxSize != nil || maxAge != nil {
+                throw CLIError("--max-size and --max-age work on store directories; this store is not one (S3 stores have no budget yet)")
+            }
+            report = try storage.collectGarbage(calls: calls, gracePeriod: prune.seconds, dryRun: dryRun)
+        }
+        show(report)
+    }
+
+    /// gc of a store directory, with the command line's budget.
+    private func collect(_ store: FileStore) throws -> GarbageCollectionReport {
         let display = TerminalProgress(minimumTotal: 10_000)
         let progress: @Sendable (String, Int, Int) -> Void = { display.show($0, $1, $2) }
         // The command line's budget, each limit falling back on the store's own.
@@ -38,7 +51,10 @@ struct GCCommand: ParsableCommand {
         let collector = GarbageCollector(
             store: store, gracePeriod: prune.seconds, dryRun: dryRun, budget: budget.isUnlimited ? nil : budget,
             progress: TerminalProgress.wanted(json: options.json) ? progress : nil)
-        let report = try collector.run()
+        return try collector.run()
+    }
+
+    private func show(_ report: GarbageCollectionReport) {
         if options.json {
             printJSON(report.json)
             return
@@ -71,10 +87,15 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let store = try options.openStore()
-        var verifier = StoreVerifier(store: store, repair: repair)
-        if let display = TerminalProgress.ifWanted(json: options.json) { verifier.progress = { display.show($0, $1, $2) } }
-        let report = try verifier.run()
+        let report: VerificationReport
+        switch try options.openForMaintenance() {
+        case .file(let store):
+            var verifier = StoreVerifier(store: store, repair: repair)
+            if let display = TerminalProgress.ifWanted(json: options.json) { verifier.progress = { display.show($0, $1, $2) } }
+            report = try verifier.run()
+        case .maintained(let storage, let calls):
+            report = try storage.verify(calls: calls, repair: repair)
+        }
         if options.json {
             printJSON(report.json)
         } else {

@@ -104,6 +104,18 @@ struct S3ConfigurationFileTests {
         #expect(show.status == 0 && show.output.contains("square"), "\(show.output)")
         let query = try run("query", "--cache", "team", "--name", "square", "--arg", "n=200")
         #expect(query.status == 0 && query.output.components(separatedBy: "square").count - 1 == 1, "\(query.output)")
+        let verify = try run("verify", "--cache", "team")
+        #expect(verify.status == 0 && verify.output.contains("checked 3 calls"), "\(verify.output)")
+        let gc = try run("gc", "--cache", "team", "--dry-run")
+        #expect(gc.status == 0 && gc.output.contains("would remove 0 of"), "\(gc.output)")
+        let budget = try run("gc", "--cache", "team", "--max-size", "1G")
+        #expect(budget.status == 1 && budget.output.contains("S3 stores have no budget yet"), "\(budget.output)")
+        let local = try Cache(root: folder + "/store")
+        let cube = memoize("cube", arguments: ["n"], metadata: [], cache: local) { (n: Int) in (0..<n).map { $0 * $0 * $0 } }
+        _ = try cube(50)
+        let transfer = try run("transfer", "local", "team")
+        #expect(transfer.status == 0, "\(transfer.output)")
+        #expect(try store.cache.contains(cube.digest(50)))  // published: what CI does after its run
         let wrong = try runProgram(
             fleche, ["ls", "--cache", "team"],
             environment: ["AWS_ACCESS_KEY_ID": server.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": "wrong"], in: folder)

@@ -2,12 +2,16 @@ import FlecheStore
 import FlecheValue
 
 extension Cache {
-    /// Removes value objects that no call refers to (see `GarbageCollector`); a memory
-    /// cache sweeps at once, with no grace period.
+    /// Removes value objects that no call refers to (see `GarbageCollector`); a storage
+    /// that maintains itself (an S3 bucket: `StoreMaintenance`) collects its own, with the
+    /// grace period; a memory cache sweeps at once, with none.
     @discardableResult
     public func gc(gracePeriod: Double = GarbageCollector.defaultGracePeriod, dryRun: Bool = false) throws -> GarbageCollectionReport {
         if let store {
             return try GarbageCollector(store: store, gracePeriod: gracePeriod, dryRun: dryRun).run()
+        }
+        if let maintained = values as? any StoreMaintenance {
+            return try maintained.collectGarbage(calls: calls, gracePeriod: gracePeriod, dryRun: dryRun)
         }
         var report = GarbageCollectionReport(dryRun: dryRun)
         var reachable = Set<Digest>()

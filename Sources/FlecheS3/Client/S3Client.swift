@@ -69,6 +69,9 @@ public final class S3Client: Sendable {
         self.signer = SignatureV4(credentials: credentials, region: location.region)
     }
 
+    /// An event loop of the client's, for futures that need no request.
+    var eventLoop: any EventLoop { Self.http.eventLoopGroup.any() }
+
     /// An answer: its status, headers and body.
     struct Response: Sendable {
         let status: Int
@@ -81,15 +84,16 @@ public final class S3Client: Sendable {
     /// Sends a request for `key` (empty: the bucket), retrying transient failures; any
     /// other answer, 404 included, is the future's value for the caller to read.
     func send(
-        _ method: HTTPMethod, key: String, query: [(name: String, value: String)] = [], body: [UInt8] = []
+        _ method: HTTPMethod, key: String, query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], body: [UInt8] = []
     ) -> EventLoopFuture<Response> {
         let payloadHash = body.isEmpty ? SignatureV4.emptyPayloadHash : SignatureV4.payloadHash(body)
-        return attempt(method, key: key, query: query, body: body, payloadHash: payloadHash, number: 1)
+        return attempt(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, number: 1)
     }
 
     private func attempt(
-        _ method: HTTPMethod, key: String, query: [(name: String, value: String)], body: [UInt8], payloadHash: String,
-        number: Int
+        _ method: HTTPMethod, key: String, query: [(name: String, value: String)], headers: [(name: String, value: String)],
+        body: [UInt8], payloadHash: String, number: Int
     ) -> EventLoopFuture<Response> {
         let eventLoop = Self.http.eventLoopGroup.any()
         let target = location.display(key)
@@ -100,12 +104,13 @@ public final class S3Client: Sendable {
         let again: @Sendable (S3Error) -> EventLoopFuture<Response> = { error in
             guard error.isTransient, number < retry.attempts else { return eventLoop.makeFailedFuture(error) }
             return eventLoop.scheduleTask(in: retry.delay(after: number)) {}.futureResult.flatMap {
-                self.attempt(method, key: key, query: query, body: body, payloadHash: payloadHash, number: number + 1)
+                self.attempt(
+                    method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, number: number + 1)
             }
         }
         let request: HTTPClient.Request
         do {
-            request = try signedRequest(method, key: key, query: query, body: body, payloadHash: payloadHash)
+            request = try signedRequest(method, key: key, query: query, extraHeaders: headers, body: body, payloadHash: payloadHash)
         } catch {
             return eventLoop.makeFailedFuture(failure(.transport("cannot build the request: \(error)")))
         }
@@ -125,7 +130,8 @@ public final class S3Client: Sendable {
     }
 
     private func signedRequest(
-        _ method: HTTPMethod, key: String, query: [(name: String, value: String)], body: [UInt8], payloadHash: String
+        _ method: HTTPMethod, key: String, query: [(name: String, value: String)], extraHeaders: [(name: String, value: String)],
+        body: [UInt8], payloadHash: String
     ) throws -> HTTPClient.Request {
         let path = location.path(of: key)
         let amzDate = SignatureV4.amzDate(Date())
@@ -133,6 +139,7 @@ public final class S3Client: Sendable {
             ("host", location.hostHeader), ("x-amz-content-sha256", payloadHash), ("x-amz-date", amzDate),
         ]
         if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
+        headers += extraHeaders
         let authorization = signer.authorization(
             for: SignatureV4.Request(method: method.rawValue, path: path, query: query, headers: headers, payloadHash: payloadHash),
             amzDate: amzDate)
@@ -155,11 +162,13 @@ public final class S3Client: Sendable {
             attempts: 1)
     }
 
-    /// The object's bytes, or `nil` when there is no such key.
-    func getFuture(_ key: String) -> EventLoopFuture<[UInt8]?> {
-        send(.GET, key: key).flatMapThrowing { response in
+    /// The object's bytes (with `prefix`, only its first `prefix` bytes, or all of a shorter
+    /// object), or `nil` when there is no such key.
+    func getFuture(_ key: String, prefix: Int? = nil) -> EventLoopFuture<[UInt8]?> {
+        let range = prefix.map { [(name: "range", value: "bytes=0-\($0 - 1)")] } ?? []
+        return send(.GET, key: key, headers: range).flatMapThrowing { response in
             switch response.status {
-            case 200: return response.body
+            case 200, 206: return response.body
             case 404 where S3ErrorBody.parse(response.body).code != "NoSuchBucket": return nil
             default: throw self.unexpected(response, .GET, key: key)
             }

@@ -38,18 +38,28 @@ public final class S3CallStorage: CallStorage {
     /// Every readable record, downloaded ``S3Client/maximumInFlight`` at a time;
     /// unreadable ones are skipped with a warning.
     public func records() throws -> [(key: Digest, record: CallRecord)] {
-        let keys = try keys()
-        let bodies = try folder.client.inParallel(keys) { self.folder.client.getFuture(self.folder.key($0)) }
         var out: [(key: Digest, record: CallRecord)] = []
-        for (key, body) in zip(keys, bodies) {
-            guard let body else { continue }  // evicted meanwhile
-            do {
-                out.append((key, try decode(body, key: key) { try CallManifest.decode($0) }))
-            } catch {
+        for (key, result) in try loadAll(keys()) {
+            switch result {
+            case .success(let record): out.append((key, record))
+            case .failure(let error as FlecheError) where error.isMiss: continue  // evicted meanwhile
+            case .failure(let error):
                 log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
             }
         }
         return out
+    }
+
+    /// The records of `keys`, downloaded in parallel, each as a success or its error
+    /// (`FlecheError.notFound` for one evicted meanwhile).
+    func loadAll(_ keys: [Digest]) throws -> [(Digest, Result<CallRecord, any Error>)] {
+        let bodies = try folder.client.inParallel(keys) { self.folder.client.getFuture(self.folder.key($0)) }
+        return zip(keys, bodies).map { key, body in
+            (key, Result {
+                guard let body else { throw FlecheError.notFound(key: key.hex) }
+                return try decode(body, key: key) { try CallManifest.decode($0) }
+            })
+        }
     }
 
     private func decode<T>(_ bytes: [UInt8], key: Digest, _ parse: ([UInt8]) throws -> T) throws -> T {

@@ -1,3 +1,4 @@
+import FlecheSystem
 import FlecheValue
 
 /// What reading one object back found: the check `fleche verify` makes of every object and
@@ -12,32 +13,40 @@ package enum ObjectExamination: Sendable {
     case absent
 }
 
+extension ObjectExamination {
+    /// Examines an object from its file's bytes (read from `location`): re-digests its
+    /// payload (child references digest as the child) and compares the references it makes
+    /// with its header's child list.
+    package static func examine(_ bytes: [UInt8], key: Digest, location: String, algorithm: DigestAlgorithm) -> ObjectExamination {
+        func damaged(_ kind: StoreProblem.Kind, _ detail: String) -> ObjectExamination {
+            .damaged(StoreProblem(kind: kind, key: key, path: location, detail: detail))
+        }
+        do {
+            let object = try ObjectFile.parse(bytes)
+            var referenced: [Digest] = []
+            let value = try object.withPayload { payload in
+                try ValueCodec.decode(payload) { child in
+                    referenced.append(child)
+                    return .digest(child)
+                }
+            }
+            if Set(referenced) != Set(object.children) { return damaged(.corruptObject, "header children differ from payload references") }
+            let digest = value.digest(using: algorithm)
+            if digest != key { return damaged(.digestMismatch, "payload digests to \(digest.hex)") }
+            return .sound(children: object.children)
+        } catch {
+            return damaged(.corruptObject, "\(error)")
+        }
+    }
+}
+
 extension FileObjectStorage {
-    /// Reads object `key` back, re-digests its payload (child references digest as the
-    /// child) and compares the references it makes with its header's child list.
+    /// Reads object `key` back and examines it (``ObjectExamination/examine(_:key:location:algorithm:)``).
     /// - Throws: `FlecheError.io` when the object cannot be read (not when it is damaged).
     package func examine(_ key: Digest) throws -> ObjectExamination {
         let path = path(of: key)
-        do {
-            var referenced: [Digest] = []
-            let value = try decode(key) { child in
-                referenced.append(child)
-                return .digest(child)
-            }
-            let children = try header(key)?.children ?? []
-            if Set(referenced) != Set(children) {
-                return .damaged(.init(kind: .corruptObject, key: key, path: path, detail: "header children differ from payload references"))
-            }
-            let digest = value.digest(using: algorithm)
-            if digest != key {
-                return .damaged(.init(kind: .digestMismatch, key: key, path: path, detail: "payload digests to \(digest.hex)"))
-            }
-            return .sound(children: children)
-        } catch FlecheError.corruptObject(_, _, let reason) {
-            return .damaged(.init(kind: .corruptObject, key: key, path: path, detail: reason))
-        } catch let error as FlecheError where error.isMiss {
-            return .absent
-        }
+        guard let bytes = try fenced({ try FileSystem.readFile(path) }) else { return .absent }
+        return ObjectExamination.examine(bytes, key: key, location: path, algorithm: algorithm)
     }
 }
 

@@ -56,6 +56,9 @@ public struct VerificationReport: Sendable {
     public var moved: [String] = []
     /// Whether nothing was wrong.
     public var isClean: Bool { problems.isEmpty }
+
+    /// An empty report.
+    public init() {}
 }
 
 /// Checks a whole store: every manifest parses and sits under its own key, every object it

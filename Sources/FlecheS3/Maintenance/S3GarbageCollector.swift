@@ -1,0 +1,108 @@
+import FlecheStore
+import FlecheValue
+import Foundation
+import NIOCore
+
+/// Mark and sweep over an S3 store: lists the objects, then marks every object a manifest
+/// reaches (through the child digests of object headers, read with ranged `GET`s), then
+/// deletes the unreached objects older than the grace period, each looked at again (`HEAD`)
+/// just before its delete.
+///
+/// S3 has no lock, so the grace period is what keeps a writer's new objects: a writer puts
+/// a call's objects before its manifest, and an object it finds there already is put again
+/// (renewing its `LastModified`) unless it is larger than 256 KiB and was written within the
+/// hour. docs/FORMAT.md ("S3", gc) states what the grace protects and what it cannot.
+struct S3GarbageCollector {
+    let objects: S3ObjectStorage
+    let calls: any CallStorage
+    let gracePeriod: Double
+    let dryRun: Bool
+
+    /// The bytes of an object's start read to find its children: the header of an object
+    /// with up to 30 children of 32 bytes; a longer header is read whole.
+    static let headerPrefix = 1_024
+
+    func run() throws -> GarbageCollectionReport {
+        var report = GarbageCollectionReport(dryRun: dryRun)
+        let started = Date()
+        let folder = objects.folder
+        let client = folder.client
+        // Objects first: one written after this listing is not a candidate, whatever the marking finds.
+        let listed = try folder.list()
+        var sizes: [Digest: Int] = [:]
+        for (digest, info) in listed { sizes[digest] = info.size }
+        report.totalObjects = listed.count
+
+        var reached = Set<Digest>()
+        var pending: [Digest] = []
+        // Every manifest, downloaded in parallel; one that cannot be read stops gc before it
+        // removes anything (its objects are unknown), as in a file store.
+        let loaded: [(Digest, Result<CallRecord, any Error>)]
+        if let s3Calls = calls as? S3CallStorage {
+            loaded = try s3Calls.loadAll(s3Calls.keys())
+        } else {
+            loaded = try calls.keys().map { key in (key, Result { try calls.load(key) }) }
+        }
+        for (_, result) in loaded {
+            let record: CallRecord
+            switch result {
+            case .success(let found): record = found
+            case .failure(let error as FlecheError) where error.isMiss: continue  // evicted meanwhile
+            case .failure(let error): throw error
+            }
+            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
+            where reference.inline == nil && reached.insert(reference.digest).inserted {
+                pending.append(reference.digest)
+            }
+        }
+        while !pending.isEmpty {
+            let wanted = pending.filter { sizes[$0] != nil }  // a missing object has no children to follow
+            pending = []
+            let heads = try client.inParallel(wanted) { client.getFuture(folder.key($0), prefix: Self.headerPrefix) }
+            for (digest, head) in zip(wanted, heads) {
+                guard let head else { continue }
+                let children: [Digest]
+                do {
+                    children = try ObjectBytes.children(of: head, key: digest, location: folder.display(digest))
+                } catch {
+                    // A header longer than the prefix, or damage: read it whole; damage keeps the object.
+                    guard let whole = try client.get(folder.key(digest)),
+                        let all = try? ObjectBytes.children(of: whole, key: digest, location: folder.display(digest))
+                    else { continue }
+                    children = all
+                }
+                for child in children where reached.insert(child).inserted { pending.append(child) }
+            }
+        }
+        report.reachableObjects = listed.count { reached.contains($0.digest) }
+
+        let cutoff = started.addingTimeInterval(-gracePeriod)
+        var candidates: [Digest] = []
+        for (digest, info) in listed where !reached.contains(digest) {
+            if let modified = info.lastModified, modified < cutoff { candidates.append(digest) } else { report.keptYoung += 1 }
+        }
+        if dryRun {
+            report.removed = candidates
+            report.freedBytes = candidates.reduce(0) { $0 + (sizes[$1] ?? 0) }
+            return report
+        }
+        // Looked at again just before the delete: a writer may have put it again since the listing.
+        let removed = try client.inParallel(candidates) { digest in
+            client.headFuture(folder.key(digest)).flatMap { info -> EventLoopFuture<Bool> in
+                guard let info, let modified = info.lastModified, modified < cutoff else {
+                    return client.eventLoop.makeSucceededFuture(false)
+                }
+                return client.deleteFuture(folder.key(digest)).map { true }
+            }
+        }
+        for (digest, gone) in zip(candidates, removed) {
+            if gone {
+                report.removed.append(digest)
+                report.freedBytes += sizes[digest] ?? 0
+            } else {
+                report.keptYoung += 1
+            }
+        }
+        return report
+    }
+}

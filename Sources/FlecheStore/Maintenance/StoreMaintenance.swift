@@ -1,0 +1,15 @@
+import FlecheValue
+
+/// A value storage kept somewhere other than a store folder (an S3 bucket) that collects
+/// its own garbage and checks itself: what `Cache.gc` and `fleche gc`/`verify` run on a
+/// cache without a file store.
+public protocol StoreMaintenance: ValueStorage {
+    /// Removes the objects that no manifest of `calls` reaches and that are older than
+    /// `gracePeriod` seconds (none with `dryRun`).
+    func collectGarbage(calls: any CallStorage, gracePeriod: Double, dryRun: Bool) throws -> GarbageCollectionReport
+
+    /// Reads back every manifest of `calls` and every object: what is corrupt, misfiled,
+    /// missing or does not digest to its name; with `repair`, moves what is damaged aside
+    /// so that the next call computes it again.
+    func verify(calls: any CallStorage, repair: Bool) throws -> VerificationReport
+}

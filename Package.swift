@@ -135,7 +135,9 @@ if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_S3"] == nil {
     ]
     package.products.append(.library(name: "FlecheS3", targets: ["FlecheS3"]))
     // Every command of `fleche` takes an S3 cache of fleche.toml.
-    for target in package.targets where target.name == "FlecheCLI" { target.dependencies.append("FlecheS3") }
+    for target in package.targets where ["FlecheCLI", "FlecheTestWorker"].contains(target.name) {
+        target.dependencies.append("FlecheS3")
+    }
     package.targets += [
         .target(
             name: "FlecheS3",
@@ -148,7 +150,7 @@ if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_S3"] == nil {
             ]),
         .testTarget(
             name: "FlecheS3Tests",
-            dependencies: ["FlecheS3", "Fleche", "FlecheConfig", "FlecheSystem", "FlecheCLI"],
+            dependencies: ["FlecheS3", "Fleche", "FlecheConfig", "FlecheSystem", "FlecheCLI", "FlecheTestWorker"],
             resources: [.copy("Vectors")]),
     ]
 }

@@ -18,10 +18,14 @@
 // microseconds if set (a body that takes time). With FLECHE_WORKER_BUDGET=SIZE the store
 // is opened with that budget, trimmed automatically (the auto-trim tests); with
 // FLECHE_WORKER_SLOWEST set, the worker prints the slowest call's microseconds
-// (Benchmarks/trim_bench.py).
+// (Benchmarks/trim_bench.py). A STORE of the form s3://BUCKET/PREFIX is an S3 store at
+// FLECHE_WORKER_S3_ENDPOINT, with the credentials of the environment.
 import Fleche
 import Foundation
 import FlecheSystem
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 struct Nested: Codable, Equatable, Sendable {
     var id: Int
@@ -62,7 +66,17 @@ let runs = Locked(0)
 do {
     let environment = ProcessInfo.processInfo.environment
     let cache: Cache
-    if let budget = environment["FLECHE_WORKER_BUDGET"] {
+    if arguments[1].hasPrefix("s3://") {
+        #if canImport(FlecheS3)
+        let path = arguments[1].dropFirst("s3://".count).split(separator: "/", maxSplits: 1)
+        let location = try S3Location(
+            endpoint: environment["FLECHE_WORKER_S3_ENDPOINT"], bucket: String(path[0]),
+            prefix: path.count > 1 ? String(path[1]) : "")
+        cache = try S3Store(location: location).cache
+        #else
+        throw FlecheError.invalidArguments("this build has no S3 tier")
+        #endif
+    } else if let budget = environment["FLECHE_WORKER_BUDGET"] {
         let maxSize = try StoreBudget.parseSize(budget)
         cache = Cache(store: try FileStore(root: arguments[1], budget: StoreBudget(maxSize: maxSize, trimsAutomatically: true)))
     } else {

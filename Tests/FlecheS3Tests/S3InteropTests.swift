@@ -71,6 +71,27 @@ struct S3InteropTests {
         }
     }
 
+    @Test("4 writer processes store overlapping calls through S3 at once: every result right, the store whole")
+    func fourWriters() throws {
+        let server = try SeaweedServer.shared()
+        let location = try server.freshLocation()
+        let worker = try builtExecutable("FlecheTestWorker")
+        let environment = server.credentialVariables.merging(["FLECHE_WORKER_S3_ENDPOINT": server.endpoint]) { $1 }
+        let target = "s3://\(location.bucket)/\(location.prefix)"
+        let results = Locked([(status: Int32, output: String)]())
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            // Each writer checks every result it gets, hit or miss, and exits 1 on a wrong one.
+            let result = (try? runProgram(worker, [target, String(index * 100), "150", "nested"], environment: environment))
+                ?? (-1, "could not start")
+            results.withLock { $0.append(result) }
+        }
+        for result in results.withLock({ $0 }) { #expect(result.status == 0, "\(result.output)") }
+        let store = try S3Store(location: location, credentials: server.credentials, create: false)
+        #expect(try store.calls.keys().count == 450)
+        let report = try store.objects.verify(calls: store.calls, repair: false)
+        #expect(report.isClean && report.checkedCalls == 450, "\(report.problems)")
+    }
+
     @Test("a local store in front of an S3 store: hits back-fill the local one, new calls land there")
     func localInFrontOfS3() throws {
         let server = try SeaweedServer.shared()

@@ -15,6 +15,8 @@ public protocol LayeredCache: BaseCache {
 extension LayeredCache {
     /// The first answer of `operation` that is not a miss, with the index of its layer;
     /// ``FlecheError/notFound(key:)`` (the last miss) when every layer misses.
+    /// A layer whose service does not answer (`RemoteStorageError.isOutage`: an S3 server
+    /// that is down) counts as a miss, with a warning, so the stack goes on without it.
     func firstHit<R>(_ operation: (any BaseCache) throws -> R) throws -> (R, layer: Int) {
         var lastMiss: FlecheError?
         for (index, layer) in layers.enumerated() {
@@ -22,22 +24,31 @@ extension LayeredCache {
                 return (try operation(layer), index)
             } catch let error as FlecheError where error.isMiss {
                 lastMiss = error
+            } catch let error as any RemoteStorageError where error.isOutage && layers.count > 1 {
+                Self.warnOutage(layer: index, error)
             }
         }
         throw lastMiss ?? FlecheError.notFound(key: "")
     }
 
-    /// Every answer of `operation` that is not a miss, in layer order.
+    /// Every answer of `operation` that is not a miss, in layer order (a layer that is out,
+    /// as in ``firstHit(_:)``, answers nothing).
     func collect<R>(_ operation: (any BaseCache) throws -> R) throws -> [R] {
         var answers: [R] = []
-        for layer in layers {
+        for (index, layer) in layers.enumerated() {
             do {
                 answers.append(try operation(layer))
             } catch let error as FlecheError where error.isMiss {
                 continue
+            } catch let error as any RemoteStorageError where error.isOutage && layers.count > 1 {
+                Self.warnOutage(layer: index, error)
             }
         }
         return answers
+    }
+
+    private static func warnOutage(layer: Int, _ error: any Error) {
+        log.warning("a cache layer is not answering; going on without it", metadata: ["layer": "\(layer)", "error": "\(error)"])
     }
 
     /// Applies `operation` to every layer; misses and refusals (a read-only layer) are

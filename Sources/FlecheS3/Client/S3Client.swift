@@ -16,16 +16,21 @@ public struct S3RetryPolicy: Sendable, Equatable {
     public var longestDelay: Duration
     /// How long one attempt may take before it counts as a timeout.
     public var requestTimeout: Duration
+    /// After a request that outlasted its retries, how long every request fails at once
+    /// (not sent) instead of retrying again: a stack with a local layer then goes on at
+    /// local speed while the server is down, and tries it again after the pause.
+    public var outagePause: Duration
 
-    /// Five attempts, 100 ms doubling up to 4 s, 30 s per attempt.
+    /// Five attempts, 100 ms doubling up to 4 s, 30 s per attempt, a 10 s pause after an outage.
     public init(
         attempts: Int = 5, firstDelay: Duration = .milliseconds(100), longestDelay: Duration = .seconds(4),
-        requestTimeout: Duration = .seconds(30)
+        requestTimeout: Duration = .seconds(30), outagePause: Duration = .seconds(10)
     ) {
         self.attempts = max(1, attempts)
         self.firstDelay = firstDelay
         self.longestDelay = longestDelay
         self.requestTimeout = requestTimeout
+        self.outagePause = outagePause
     }
 
     /// The wait after failed attempt `attempt` (1-based): doubling, capped, with up to a
@@ -51,6 +56,8 @@ public final class S3Client: Sendable {
     /// How many requests a batch keeps in flight at once.
     public let maximumInFlight: Int
     private let signer: SignatureV4
+    /// Until when requests fail without being sent, after an outage.
+    private let pausedUntil = Locked<ContinuousClock.Instant?>(nil)
 
     /// One client for the process: its connection pool is shared by every store, and it
     /// lives as long as the process (so it never needs shutting down).
@@ -87,8 +94,22 @@ public final class S3Client: Sendable {
         _ method: HTTPMethod, key: String, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: [UInt8] = []
     ) -> EventLoopFuture<Response> {
+        if let until = pausedUntil.withLock({ $0 }), ContinuousClock.now < until {
+            let reason = "the server did not answer a request moments ago; requests resume after a pause of \(retry.outagePause)"
+            return eventLoop.makeFailedFuture(
+                S3Error(method: method.rawValue, target: location.display(key), reason: .transport(reason), attempts: 0))
+        }
         let payloadHash = body.isEmpty ? SignatureV4.emptyPayloadHash : SignatureV4.payloadHash(body)
+        let pause = retry.outagePause
         return attempt(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, number: 1)
+            .always { [pausedUntil] result in
+                switch result {
+                case .failure(let error as S3Error) where error.isOutage:
+                    pausedUntil.withLock { $0 = ContinuousClock.now + pause }
+                case .success: pausedUntil.withLock { if $0 != nil { $0 = nil } }
+                case .failure: break
+                }
+            }
     }
 
     private func attempt(

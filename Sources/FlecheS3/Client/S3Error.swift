@@ -1,7 +1,10 @@
+import FlecheStore
+
 /// A request to S3 that failed: after its retries for a transient failure (a 5xx, a 429,
-/// a reset connection, a timeout), at once for anything else (403, 400, …). A missing key
-/// (404) is not an error but a miss.
-public struct S3Error: Error, Sendable, CustomStringConvertible {
+/// a reset connection, a timeout), at once for anything else (403, 400, …), and without
+/// being sent while the client pauses after an outage. A missing key (404) is not an error
+/// but a miss.
+public struct S3Error: Error, Sendable, CustomStringConvertible, RemoteStorageError {
     /// What went wrong.
     public enum Reason: Sendable, Equatable {
         /// The server answered with this status, and the error code and message of its body.
@@ -16,7 +19,8 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     public let target: String
     /// What went wrong on the last attempt.
     public let reason: Reason
-    /// How many times the request was sent.
+    /// How many times the request was sent (0: not at all, the server did not answer a
+    /// request moments before).
     public let attempts: Int
 
     /// Whether the failure may pass if the request is sent again.
@@ -27,8 +31,11 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A transient failure that outlasted the retries: the server did not answer.
+    public var isOutage: Bool { isTransient }
+
     public var description: String {
-        let tries = attempts > 1 ? " after \(attempts) attempts" : ""
+        let tries = attempts > 1 ? " after \(attempts) attempts" : attempts == 0 ? " (not sent)" : ""
         switch reason {
         case .transport(let detail):
             return "S3 \(method) \(target) failed\(tries): \(detail); check that the endpoint is up and reachable"

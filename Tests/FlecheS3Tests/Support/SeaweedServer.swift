@@ -70,9 +70,20 @@ final class SeaweedServer: Sendable {
             """
         try Data(identities.utf8).write(to: URL(fileURLWithPath: dataDirectory + "/s3.json"))
         try start()
+        do {
+            try waitUntilAnswering()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    /// Waits until the server answers (creating the bucket, or finding it there): about ten
+    /// seconds from a start.
+    func waitUntilAnswering() throws {
         let client = try S3Client(
             location: S3Location(endpoint: endpoint, bucket: bucket), credentials: credentials,
-            retry: S3RetryPolicy(attempts: 1, requestTimeout: .seconds(5)))
+            retry: S3RetryPolicy(attempts: 1, requestTimeout: .seconds(5), outagePause: .zero))
         var lastError: (any Error)?
         for _ in 0..<120 {
             do {
@@ -83,7 +94,6 @@ final class SeaweedServer: Sendable {
                 Thread.sleep(forTimeInterval: 0.5)
             }
         }
-        stop()
         throw TestSetupError("SeaweedFS did not answer within 60 s: \(lastError.map { "\($0)" } ?? "")")
     }
 
@@ -164,14 +174,17 @@ func runProgram(
 }
 
 /// The `fleche` executable of this build (beside the test bundle).
-func flecheExecutable() throws -> String {
+func flecheExecutable() throws -> String { try builtExecutable("fleche") }
+
+/// An executable product of this build, found beside the test bundle.
+func builtExecutable(_ name: String) throws -> String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<4 {
-        let path = directory.appendingPathComponent("fleche").path
+        let path = directory.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: path) { return path }
         directory.deleteLastPathComponent()
     }
-    throw TestSetupError("the fleche executable is not built beside \(CommandLine.arguments[0])")
+    throw TestSetupError("the \(name) executable is not built beside \(CommandLine.arguments[0])")
 }
 
 /// A test's precondition that does not hold (a missing tool), said plainly.

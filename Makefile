@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin check-memoized-rebuild deps build bench bench-push bench-trim clean
+.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin check-memoized-rebuild deps build bench bench-push bench-trim bench-s3 clean
 
 deps:
 	@bash .ci/install-deps
@@ -95,6 +95,16 @@ BENCH_TRIM_BUDGET ?= 1M
 bench-trim: deps
 	$(SWIFT) build -c release --product FlecheTestWorker
 	python3 Benchmarks/trim_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --budget $(BENCH_TRIM_BUDGET) --reps 3
+
+# The S3 tier against a real SeaweedFS on loopback (data on tmpfs): hits and misses through S3
+# and through a local+S3 stack, and a push of BENCH_S3_CALLS calls with 1, 8 and 32 requests in
+# flight against `aws s3 sync` of the same store.
+BENCH_S3_N ?= 1000
+BENCH_S3_CALLS ?= 10000
+bench-s3: deps
+	@bash .ci/install-s3-tools
+	$(SWIFT) build -c release --product FlecheS3Benchmarks
+	python3 Benchmarks/s3_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --n $(BENCH_S3_N) --calls $(BENCH_S3_CALLS)
 
 clean:
 	rm -rf .build .build-docs .build-fuzz .build-tsan .build-asan

@@ -148,6 +148,8 @@ if ProcessInfo.processInfo.environment["FLECHE_WITHOUT_S3"] == nil {
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .executableTarget(
+            name: "FlecheS3Benchmarks", dependencies: ["Fleche", "FlecheS3"], path: "Benchmarks/FlecheS3Benchmarks"),
         .testTarget(
             name: "FlecheS3Tests",
             dependencies: ["FlecheS3", "Fleche", "FlecheConfig", "FlecheSystem", "FlecheCLI", "FlecheTestWorker"],

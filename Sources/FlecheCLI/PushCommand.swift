@@ -1,5 +1,9 @@
 import ArgumentParser
 import Fleche
+import Foundation
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 struct PushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +39,29 @@ struct PushCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.openStore()
+        #if canImport(FlecheS3)
+        if let (objects, calls) = try s3Destination() {
+            guard filter.isEmpty, !dryRun else {
+                throw CLIError("--name, --arg and --dry-run work with rsync destinations; a push to S3 sends every call the bucket lacks")
+            }
+            let started = Date()
+            let report = try S3Push(from: store, objects: objects, calls: calls).run()
+            let seconds = Date().timeIntervalSince(started)
+            if options.json {
+                printJSON(.object([
+                    ("calls", .int(Int64(report.calls.count))), ("objects", .int(Int64(report.objects))),
+                    ("bytes", .int(Int64(report.bytes))), ("existing_calls", .int(Int64(report.alreadyThere))),
+                    ("incomplete_calls", .int(Int64(report.incomplete.count))), ("seconds", .double(seconds)),
+                ]))
+            } else {
+                var line = "sent \(report.calls.count) calls and \(report.objects) objects (\(byteCount(report.bytes))) to "
+                    + "\(objects.client.location) in \(String(format: "%.1f", seconds)) s; \(report.alreadyThere) calls were already there"
+                if !report.incomplete.isEmpty { line += "; \(report.incomplete.count) incomplete calls left out" }
+                print(line)
+            }
+            return
+        }
+        #endif
         var push = StorePush(store: store, to: try StoreAddress.resolve(destination), template: filter.isEmpty ? nil : filter.template, dryRun: dryRun)
         if TerminalProgress.wanted(json: options.json) {
             let display = TerminalProgress(minimumTotal: 1)
@@ -44,6 +71,20 @@ struct PushCommand: ParsableCommand {
         printSharingReport(report, sent: true, address: push.destination, json: options.json)
     }
 }
+
+#if canImport(FlecheS3)
+extension PushCommand {
+    /// The S3 store that DESTINATION names in `fleche.toml`, if it names one.
+    func s3Destination() throws -> (S3ObjectStorage, S3CallStorage)? {
+        let configuration = try CacheContext.configuration()
+        guard configuration.cacheNames.contains(destination),
+            let cache = try configuration.cache(named: destination) as? Cache,
+            let objects = cache.values as? S3ObjectStorage, let calls = cache.calls as? S3CallStorage
+        else { return nil }
+        return (objects, calls)
+    }
+}
+#endif
 
 /// Prints a push or pull report: one summary line (and each refused file), or JSON.
 func printSharingReport(_ report: SharingReport, sent: Bool, address: StoreAddress, json: Bool) {

@@ -116,6 +116,12 @@ struct S3ConfigurationFileTests {
         let transfer = try run("transfer", "local", "team")
         #expect(transfer.status == 0, "\(transfer.output)")
         #expect(try store.cache.contains(cube.digest(50)))  // published: what CI does after its run
+        _ = try cube(60)
+        let push = try run("push", "team", "--cache", "local")
+        #expect(push.status == 0 && push.output.hasPrefix("sent 1 calls and 1 objects"), "\(push.output)")
+        #expect(try store.cache.contains(cube.digest(60)))
+        let again = try run("push", "team", "--cache", "local")
+        #expect(again.status == 0 && again.output.hasPrefix("sent 0 calls"), "\(again.output)")
         let wrong = try runProgram(
             fleche, ["ls", "--cache", "team"],
             environment: ["AWS_ACCESS_KEY_ID": server.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": "wrong"], in: folder)

@@ -71,6 +71,30 @@ struct S3InteropTests {
         }
     }
 
+    @Test("a push sends the calls the bucket lacks, objects before manifests, files as they are; again sends nothing")
+    func push() throws {
+        let server = try SeaweedServer.shared()
+        let folder = try temporaryFolder() + "/store"
+        let local = try Cache(root: folder)
+        let runs = Runs()
+        for n in 1...10 { _ = try table(local, runs)(n) }
+        let broken = try table(local, runs).digest(10)
+        let store = try #require(local.fileStore)
+        let lost = try #require(try store.calls.load(broken).result?.digest)
+        try FileManager.default.removeItem(atPath: store.objects.path(of: lost))  // call 10 cannot be published
+        let s3 = try server.freshStore()
+        let report = try S3Push(from: store, to: s3).run()
+        #expect(report.calls.count == 9 && report.incomplete == [broken])
+        #expect(report.objects == (try s3.objects.keys().count) && report.bytes > 0)
+        for n in 1...9 { #expect(try table(s3.cache, runs)(n).count == n) }
+        #expect(runs.value == 10)
+        for key in try s3.objects.keys() {
+            #expect(try s3.client.get(s3.objects.folder.key(key)) == FileManager.default.contents(atPath: store.objects.path(of: key)).map(Array.init))
+        }
+        let again = try S3Push(from: store, to: s3).run()
+        #expect(again.calls.isEmpty && again.objects == 0 && again.alreadyThere == 9)
+    }
+
     @Test("4 writer processes store overlapping calls through S3 at once: every result right, the store whole")
     func fourWriters() throws {
         let server = try SeaweedServer.shared()

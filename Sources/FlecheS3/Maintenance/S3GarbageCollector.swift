@@ -55,31 +55,19 @@ struct S3GarbageCollector {
                 pending.append(reference.digest)
             }
         }
-        while !pending.isEmpty {
-            let wanted = pending.filter { sizes[$0] != nil }  // a missing object has no children to follow
-            pending = []
-            let heads = try client.inParallel(wanted) { client.getFuture(folder.key($0), prefix: Self.headerPrefix) }
-            for (digest, head) in zip(wanted, heads) {
-                guard let head else { continue }
-                let children: [Digest]
-                do {
-                    children = try ObjectBytes.children(of: head, key: digest, location: folder.display(digest))
-                } catch {
-                    // A header longer than the prefix, or damage: read it whole; damage keeps the object.
-                    guard let whole = try client.get(folder.key(digest)),
-                        let all = try? ObjectBytes.children(of: whole, key: digest, location: folder.display(digest))
-                    else { continue }
-                    children = all
-                }
-                for child in children where reached.insert(child).inserted { pending.append(child) }
-            }
-        }
+        try reach(from: &pending, into: &reached, sizes: sizes)
         report.reachableObjects = listed.count { reached.contains($0.digest) }
 
         let cutoff = started.addingTimeInterval(-gracePeriod)
+        // An object kept for the grace period keeps what it reaches: the objects of a call in
+        // flight whose top is young and whose children are older, or of a young call evicted.
+        var young = listed.filter { !reached.contains($0.digest) && !($0.info.lastModified.map { $0 < cutoff } ?? false) }.map(\.digest)
+        var keptForYoung = reached
+        for digest in young { keptForYoung.insert(digest) }
+        try reach(from: &young, into: &keptForYoung, sizes: sizes)
         var candidates: [Digest] = []
-        for (digest, info) in listed where !reached.contains(digest) {
-            if let modified = info.lastModified, modified < cutoff { candidates.append(digest) } else { report.keptYoung += 1 }
+        for (digest, _) in listed where !reached.contains(digest) {
+            if keptForYoung.contains(digest) { report.keptYoung += 1 } else { candidates.append(digest) }
         }
         if dryRun {
             report.removed = candidates
@@ -104,5 +92,32 @@ struct S3GarbageCollector {
             }
         }
         return report
+    }
+
+    /// Follows child digests from `pending` through object headers (ranged `GET`s, each
+    /// level in parallel), adding what it finds to `reached`; objects not in `sizes` (not
+    /// listed: missing) have no children to follow.
+    private func reach(from pending: inout [Digest], into reached: inout Set<Digest>, sizes: [Digest: Int]) throws {
+        let folder = objects.folder
+        let client = folder.client
+        while !pending.isEmpty {
+            let wanted = pending.filter { sizes[$0] != nil }  // a missing object has no children to follow
+            pending = []
+            let heads = try client.inParallel(wanted) { client.getFuture(folder.key($0), prefix: Self.headerPrefix) }
+            for (digest, head) in zip(wanted, heads) {
+                guard let head else { continue }
+                let children: [Digest]
+                do {
+                    children = try ObjectBytes.children(of: head, key: digest, location: folder.display(digest))
+                } catch {
+                    // A header longer than the prefix, or damage: read it whole; damage keeps the object.
+                    guard let whole = try client.get(folder.key(digest)),
+                        let all = try? ObjectBytes.children(of: whole, key: digest, location: folder.display(digest))
+                    else { continue }
+                    children = all
+                }
+                for child in children where reached.insert(child).inserted { pending.append(child) }
+            }
+        }
     }
 }

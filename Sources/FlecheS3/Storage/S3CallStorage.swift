@@ -12,6 +12,9 @@ public final class S3CallStorage: CallStorage {
         self.folder = S3Folder(client: client, name: "calls", algorithm: algorithm)
     }
 
+    /// The client of the store's bucket (its ``S3Client/location`` is the store's).
+    public var client: S3Client { folder.client }
+
     /// `s3://bucket/<prefix>/calls/ab/cd…` of `key`.
     public func location(of key: Digest) -> String { folder.display(key) }
 

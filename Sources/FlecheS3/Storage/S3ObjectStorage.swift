@@ -24,6 +24,9 @@ public final class S3ObjectStorage: ValueStorage {
         self.folder = S3Folder(client: client, name: "objects", algorithm: format.algorithm)
     }
 
+    /// The client of the store's bucket (its ``S3Client/location`` is the store's).
+    public var client: S3Client { folder.client }
+
     /// `s3://bucket/<prefix>/objects/ab/cd…` of `key`.
     public func location(of key: Digest) -> String { folder.display(key) }
 

@@ -9,12 +9,6 @@ import Testing
 /// file, and the `fleche` command on an S3 cache.
 @Suite("S3 caches in fleche.toml")
 struct S3ConfigurationFileTests {
-    final class Runs: Sendable {
-        private let count = Locked(0)
-        func add() { count.withLock { $0 += 1 } }
-        var value: Int { count.withLock { $0 } }
-    }
-
     func configurationText(_ server: SeaweedServer, _ location: S3Location) -> String {
         """
         [team]

@@ -9,12 +9,6 @@ import Testing
 /// front of an S3 one back-fills.
 @Suite("S3 and local stores together")
 struct S3InteropTests {
-    final class Runs: Sendable {
-        private let count = Locked(0)
-        func add() { count.withLock { $0 += 1 } }
-        var value: Int { count.withLock { $0 } }
-    }
-
     /// A function whose results are objects (not inline), nested lists split out.
     func table(_ cache: any BaseCache, _ runs: Runs) -> Memoized<Int, [[Int]]> {
         memoize("table", arguments: ["n"], metadata: [], cache: cache) { (n: Int) in

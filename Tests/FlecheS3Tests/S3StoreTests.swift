@@ -8,12 +8,6 @@ import Testing
 /// cache operations, damage, bad credentials and a missing bucket.
 @Suite("S3 store")
 struct S3StoreTests {
-    final class Runs: Sendable {
-        private let count = Locked(0)
-        func add() { count.withLock { $0 += 1 } }
-        var value: Int { count.withLock { $0 } }
-    }
-
     @Test("a memoized function misses once, then hits, in this store and in another opened on it")
     func memoizeThroughS3() throws {
         let server = try SeaweedServer.shared()

@@ -19,6 +19,8 @@ final class SeaweedServer: Sendable {
     private static let started = Locked<Result<SeaweedServer, any Error>?>(nil)
     private static let running = Locked<[Process]>([])
     private static let folders = Locked<[String]>([])
+    /// The port ranges of the servers this process started (two must never share one).
+    private static let usedBases = Locked<Set<Int>>([])
 
     /// The server every test shares, started on first use (about ten seconds).
     static func shared() throws -> SeaweedServer {
@@ -56,7 +58,12 @@ final class SeaweedServer: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         Self.folders.withLock { $0.append(folder) }
         dataDirectory = folder
-        let base = Int.random(in: 200...640) * 100
+        let base = Self.usedBases.withLock { used in
+            var base: Int
+            repeat { base = Int.random(in: 200...640) * 100 } while used.contains(base)
+            used.insert(base)
+            return base
+        }
         let names = [
             "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc", "s3.port",
             "s3.port.grpc",
@@ -89,6 +96,8 @@ final class SeaweedServer: Sendable {
             do {
                 try client.createBucket()
                 return
+            } catch let error as S3Error where error.reason.isConflict {
+                return  // the bucket is there (SeaweedFS says so with either 409 code after a restart)
             } catch {
                 lastError = error
                 Thread.sleep(forTimeInterval: 0.5)
@@ -210,3 +219,18 @@ private let temporaryRoot: String = {
     atexit { try? FileManager.default.removeItem(atPath: temporaryRoot) }
     return root
 }()
+
+/// Counts how often a memoized body ran.
+final class Runs: Sendable {
+    private let count = Locked(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+extension S3Error.Reason {
+    /// A 409: the bucket exists.
+    var isConflict: Bool {
+        if case .status(409, _, _) = self { return true }
+        return false
+    }
+}

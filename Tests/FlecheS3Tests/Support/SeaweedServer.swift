@@ -85,8 +85,9 @@ final class SeaweedServer: Sendable {
         }
     }
 
-    /// Waits until the server answers (creating the bucket, or finding it there): about ten
-    /// seconds from a start.
+    /// Waits until the server answers: the bucket is created (or found there), and an object
+    /// put into it reads back (after a restart the gateway answers about buckets before its
+    /// filer serves objects). About ten seconds from a start.
     func waitUntilAnswering() throws {
         let client = try S3Client(
             location: S3Location(endpoint: endpoint, bucket: bucket), credentials: credentials,
@@ -94,10 +95,19 @@ final class SeaweedServer: Sendable {
         var lastError: (any Error)?
         for _ in 0..<120 {
             do {
-                try client.createBucket()
-                return
-            } catch let error as S3Error where error.reason.isConflict {
-                return  // the bucket is there (SeaweedFS says so with either 409 code after a restart)
+                do {
+                    try client.createBucket()
+                } catch let error as S3Error where error.reason.isConflict {
+                    // the bucket is there (SeaweedFS says so with either 409 code after a restart)
+                }
+                let probe = "readiness-\(UUID().uuidString)"
+                try client.put(probe, [1, 2, 3])
+                if try client.get(probe) == [1, 2, 3] {
+                    try client.delete(probe)
+                    return
+                }
+                lastError = TestSetupError("a probe object did not read back")
+                Thread.sleep(forTimeInterval: 0.5)
             } catch {
                 lastError = error
                 Thread.sleep(forTimeInterval: 0.5)

@@ -34,6 +34,7 @@ public struct S3Error: Error, Sendable, CustomStringConvertible, RemoteStorageEr
     /// A transient failure that outlasted the retries: the server did not answer.
     public var isOutage: Bool { isTransient }
 
+    /// The method, the key, what went wrong and what to check, in one line.
     public var description: String {
         let tries = attempts > 1 ? " after \(attempts) attempts" : attempts == 0 ? " (not sent)" : ""
         switch reason {

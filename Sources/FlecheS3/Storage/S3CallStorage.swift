@@ -4,6 +4,7 @@ import FlecheValue
 /// Call manifests under `<prefix>/calls/` in a bucket, byte for byte the file store's.
 /// A `PUT` replaces a manifest whole, so a reader sees the old record or the new one.
 public final class S3CallStorage: CallStorage {
+    /// The store's digest algorithm, from its `FORMAT`.
     public let algorithm: DigestAlgorithm
     let folder: S3Folder
 
@@ -18,15 +19,21 @@ public final class S3CallStorage: CallStorage {
     /// `s3://bucket/<prefix>/calls/ab/cd…` of `key`.
     public func location(of key: Digest) -> String { folder.display(key) }
 
+    /// Every key in the folder, listed from the bucket.
     public func keys() throws -> [Digest] { try folder.keys(withPrefix: "") }
+    /// The keys whose hex starts with `prefix`, listed by that prefix (a shard's keys, not the whole folder).
     public func keys(withPrefix prefix: String) throws -> [Digest] { try folder.keys(withPrefix: prefix) }
+    /// Whether `key` is stored (a `HEAD`).
     public func contains(_ key: Digest) throws -> Bool { try folder.contains(key) }
+    /// Deletes `key`; returns whether it was there.
     @discardableResult public func evict(_ key: Digest) throws -> Bool { try folder.evict(key) }
 
+    /// Puts the manifest, replacing any record of `key` whole.
     public func save(_ record: CallRecord, key: Digest) throws {
         try folder.client.put(folder.key(key), CallManifest.encode(record))
     }
 
+    /// The record `key`; `FlecheError.notFound` when there is none, `corruptManifest` when it does not decode.
     public func load(_ key: Digest) throws -> CallRecord {
         guard let bytes = try folder.client.get(folder.key(key)) else { throw FlecheError.notFound(key: key.hex) }
         return try decode(bytes, key: key) { try CallManifest.decode($0) }

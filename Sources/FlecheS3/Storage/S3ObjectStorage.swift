@@ -6,6 +6,7 @@ import NIOCore
 /// Value objects under `<prefix>/objects/` in a bucket, byte for byte the file store's
 /// object files under the same names.
 public final class S3ObjectStorage: ValueStorage {
+    /// The store's digest algorithm, from its `FORMAT`.
     public let algorithm: DigestAlgorithm
     /// The store's settings: compression, destructuring.
     public let format: StoreFormat
@@ -30,9 +31,13 @@ public final class S3ObjectStorage: ValueStorage {
     /// `s3://bucket/<prefix>/objects/ab/cd…` of `key`.
     public func location(of key: Digest) -> String { folder.display(key) }
 
+    /// Every key in the folder, listed from the bucket.
     public func keys() throws -> [Digest] { try folder.keys(withPrefix: "") }
+    /// The keys whose hex starts with `prefix`, listed by that prefix (a shard's keys, not the whole folder).
     public func keys(withPrefix prefix: String) throws -> [Digest] { try folder.keys(withPrefix: prefix) }
+    /// Whether `key` is stored (a `HEAD`).
     public func contains(_ key: Digest) throws -> Bool { try folder.contains(key) }
+    /// Deletes `key`; returns whether it was there.
     @discardableResult public func evict(_ key: Digest) throws -> Bool { try folder.evict(key) }
 
     /// Uploads `value`'s objects: its split-out children in parallel, then the top object,

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Fleche
 import Foundation
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 struct DiskUsageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +13,7 @@ struct DiskUsageCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let usage = try DiskUsage(store: try options.openStore())
+        let usage = try measure()
         if options.json {
             printJSON(usage.json)
             return
@@ -30,5 +33,13 @@ struct DiskUsageCommand: ParsableCommand {
             reached by no call (gc removes them): \(byteCount(usage.unreachedBytes))
             total: \(byteCount(usage.totalBytes)) in \(usage.files) files
             """)
+    }
+
+    /// The store's usage: of its folder, or of its bucket (an S3 cache).
+    private func measure() throws -> DiskUsage {
+        #if canImport(FlecheS3)
+        if let (objects, calls) = try options.s3Storages() { return try S3Inventory(objects: objects, calls: calls).diskUsage }
+        #endif
+        return try DiskUsage(store: try options.openStore())
     }
 }

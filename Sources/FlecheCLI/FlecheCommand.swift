@@ -95,6 +95,16 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+#if canImport(FlecheS3)
+extension StoreOptions {
+    /// The storages of the S3 cache `--cache` names, if it names one of the `s3` template.
+    func s3Storages() throws -> (S3ObjectStorage, S3CallStorage)? {
+        guard let cache else { return nil }
+        return try s3Cache(named: cache)
+    }
+}
+#endif
+
 /// What `fleche gc` and `verify` work on.
 enum MaintainedStore {
     /// A store directory.

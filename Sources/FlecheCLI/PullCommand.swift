@@ -1,13 +1,17 @@
 import ArgumentParser
 import Fleche
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 struct PullCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
-        abstract: "Bring calls with their values from another store, with rsync.",
+        abstract: "Bring calls with their values from another store, with rsync or from S3.",
         discussion: """
             SOURCE is a store directory, HOST:PATH (rsync over ssh), rsync://HOST/MODULE/PATH \
-            (an rsync daemon) or the name of a cache in fleche.toml. Only what this store lacks \
+            (an rsync daemon) or the name of a cache in fleche.toml (a store directory, or an S3 \
+            store). Only what this store lacks \
             arrives, into tmp/ first; each object's header and children are checked (with \
             --verify each is also re-hashed against its name) and anything damaged is refused, \
             with the calls that need it, before the rest is moved in: values first, then \
@@ -39,14 +43,24 @@ struct PullCommand: ParsableCommand {
 
     func run() throws {
         let root = try options.location.storeRoot()
-        var pull = StorePull(into: root, from: try StoreAddress.resolve(source), template: filter.isEmpty ? nil : filter.template, verify: verify, dryRun: dryRun)
+        let template = filter.isEmpty ? nil : filter.template
         // An existing store of fleche.toml brings its own secret keys.
-        if FileStore.exists(at: root) { pull.signingKeys = try options.openStore().calls.signingKeys }
+        let signingKeys = FileStore.exists(at: root) ? try options.openStore().calls.signingKeys : nil
+        #if canImport(FlecheS3)
+        if let (objects, calls) = try s3Cache(named: source) {
+            var pull = S3Pull(into: root, objects: objects, calls: calls, template: template, verify: verify, dryRun: dryRun)
+            pull.signingKeys = signingKeys
+            printSharingReport(try pull.run(), sent: false, address: objects.client.location.description, json: options.json)
+            return
+        }
+        #endif
+        var pull = StorePull(into: root, from: try StoreAddress.resolve(source), template: template, verify: verify, dryRun: dryRun)
+        pull.signingKeys = signingKeys
         if TerminalProgress.wanted(json: options.json) {
             let display = TerminalProgress(minimumTotal: 1)
             pull.progress = { display.show($0, $1, $2) }
         }
         let report = try pull.run()
-        printSharingReport(report, sent: false, address: pull.source, json: options.json)
+        printSharingReport(report, sent: false, address: pull.source.description, json: options.json)
     }
 }

@@ -8,11 +8,11 @@ import FlecheS3
 struct PushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
-        abstract: "Publish calls with their values to another store, with rsync.",
+        abstract: "Publish calls with their values to another store, with rsync or to S3.",
         discussion: """
             DESTINATION is a store directory, HOST:PATH (rsync over ssh; RSYNC_RSH chooses the \
             ssh command), rsync://HOST/MODULE/PATH (an rsync daemon) or the name of a cache in \
-            fleche.toml. Values go first and manifests after them, so a reader there never finds \
+            fleche.toml (a store directory, or an S3 store: sent with N requests in flight). Values go first and manifests after them, so a reader there never finds \
             a call whose values have not arrived; only what the destination lacks is sent, and \
             never tmp/, gc.lock or lost+found/. A destination that is not a store yet is created \
             with this store's settings. Both stores must use the same digest algorithm.
@@ -40,25 +40,9 @@ struct PushCommand: ParsableCommand {
     func run() throws {
         let store = try options.openStore()
         #if canImport(FlecheS3)
-        if let (objects, calls) = try s3Destination() {
-            guard filter.isEmpty, !dryRun else {
-                throw CLIError("--name, --arg and --dry-run work with rsync destinations; a push to S3 sends every call the bucket lacks")
-            }
-            let started = Date()
-            let report = try S3Push(from: store, objects: objects, calls: calls).run()
-            let seconds = Date().timeIntervalSince(started)
-            if options.json {
-                printJSON(.object([
-                    ("calls", .int(Int64(report.calls.count))), ("objects", .int(Int64(report.objects))),
-                    ("bytes", .int(Int64(report.bytes))), ("existing_calls", .int(Int64(report.alreadyThere))),
-                    ("incomplete_calls", .int(Int64(report.incomplete.count))), ("seconds", .double(seconds)),
-                ]))
-            } else {
-                var line = "sent \(report.calls.count) calls and \(report.objects) objects (\(byteCount(report.bytes))) to "
-                    + "\(objects.client.location) in \(String(format: "%.1f", seconds)) s; \(report.alreadyThere) calls were already there"
-                if !report.incomplete.isEmpty { line += "; \(report.incomplete.count) incomplete calls left out" }
-                print(line)
-            }
+        if let (objects, calls) = try s3Cache(named: destination) {
+            let push = S3Push(from: store, objects: objects, calls: calls, template: filter.isEmpty ? nil : filter.template, dryRun: dryRun)
+            printSharingReport(try push.run(), sent: true, address: objects.client.location.description, json: options.json)
             return
         }
         #endif
@@ -68,26 +52,25 @@ struct PushCommand: ParsableCommand {
             push.progress = { display.show($0, $1, $2) }
         }
         let report = try push.run()
-        printSharingReport(report, sent: true, address: push.destination, json: options.json)
+        printSharingReport(report, sent: true, address: push.destination.description, json: options.json)
     }
 }
 
 #if canImport(FlecheS3)
-extension PushCommand {
-    /// The S3 store that DESTINATION names in `fleche.toml`, if it names one.
-    func s3Destination() throws -> (S3ObjectStorage, S3CallStorage)? {
-        let configuration = try CacheContext.configuration()
-        guard configuration.cacheNames.contains(destination),
-            let cache = try configuration.cache(named: destination) as? Cache,
-            let objects = cache.values as? S3ObjectStorage, let calls = cache.calls as? S3CallStorage
-        else { return nil }
-        return (objects, calls)
-    }
+/// The storages of the S3 cache `name` of `fleche.toml`, if `name` is a cache of the `s3`
+/// template (another name opens nothing: no request is made for it).
+func s3Cache(named name: String) throws -> (S3ObjectStorage, S3CallStorage)? {
+    let configuration = try CacheContext.configuration()
+    guard configuration.template(ofCache: name) == "s3",
+        let cache = try configuration.cache(named: name) as? Cache,
+        let objects = cache.values as? S3ObjectStorage, let calls = cache.calls as? S3CallStorage
+    else { return nil }
+    return (objects, calls)
 }
 #endif
 
 /// Prints a push or pull report: one summary line (and each refused file), or JSON.
-func printSharingReport(_ report: SharingReport, sent: Bool, address: StoreAddress, json: Bool) {
+func printSharingReport(_ report: SharingReport, sent: Bool, address: String, json: Bool) {
     if json {
         printJSON(report.json)
         return

@@ -8,7 +8,8 @@ struct RedigestCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let cache = Cache(store: try options.openStore())
+        // A cache of one store (a folder, or an S3 store of fleche.toml); a stack's store folder.
+        let cache = try options.openCache() as? Cache ?? Cache(store: try options.openStore())
         let moves = try cache.redigest()
         if options.json {
             printJSON(.array(moves.map { .object([("from", .string($0.from.hex)), ("to", .string($0.to.hex))]) }))

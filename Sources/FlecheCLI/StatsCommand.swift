@@ -1,6 +1,9 @@
 import Foundation
 import ArgumentParser
 import Fleche
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +23,14 @@ struct StatsCommand: ParsableCommand {
     static let largestFunctions = 10
 
     func run() throws {
+        #if canImport(FlecheS3)
+        if let (objects, calls) = try options.s3Storages() {
+            guard !zero else { throw CLIError("--zero works on a store directory: S3 stores keep no counters (each machine's local store counts its own hits and misses)") }
+            let inventory = try S3Inventory(objects: objects, calls: calls)
+            show(inventory.statistics, largest: inventory.diskUsage, location: objects.client.location.description, algorithm: objects.algorithm)
+            return
+        }
+        #endif
         let store = try options.openStore()
         if zero {
             try store.zeroUsageStatistics()
@@ -77,6 +88,39 @@ struct StatsCommand: ParsableCommand {
                 counts.hitRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
             ]
         }
+        print(table.render())
+    }
+
+    /// The statistics of a store without counters of its own (an S3 store): its contents
+    /// and its largest functions.
+    private func show(_ stats: StoreStatistics, largest usage: DiskUsage, location: String, algorithm: DigestAlgorithm) {
+        let largest = usage.functions.prefix(Self.largestFunctions)
+        if options.json {
+            var members: [(String, JSON)] = [("store", .string(location)), ("digest", .string(algorithm.rawValue))]
+            members += stats.json.objectValue ?? []
+            members.append(("largest_functions", .array(largest.map { function in
+                .object([
+                    ("function", .string(function.qualifiedName)), ("calls", .int(Int64(function.calls))),
+                    ("bytes", .int(Int64(function.totalBytes))),
+                ])
+            })))
+            printJSON(.object(members))
+            return
+        }
+        print("""
+            store              \(location)
+            digest             \(algorithm.rawValue)
+            calls              \(stats.calls)
+            objects            \(stats.objects)
+            bytes stored       \(byteCount(stats.bytesOnDisk))
+            object payloads    \(byteCount(stats.payloadBytes)) in \(byteCount(stats.objectFileBytes)) of objects
+            compression ratio  \(String(format: "%.2f", stats.compressionRatio))
+            hits and misses    counted by each machine's own store (fleche stats there)
+            """)
+        guard !largest.isEmpty else { return }
+        print("\nlargest functions")
+        var table = TextTable(header: ["FUNCTION", "CALLS", "BYTES"])
+        table.rows = largest.map { [$0.qualifiedName, "\($0.calls)", byteCount($0.totalBytes)] }
         print(table.render())
     }
 

@@ -69,9 +69,6 @@ public enum CacheTemplates {
 
     static func template(_ name: String) -> Template? { registered.withLock { $0[name] } }
 
-    /// Every setting some registered template reads.
-    static var registeredKeys: Set<String> { registered.withLock { $0.values.reduce(into: Set()) { $0.formUnion($1.keys) } } }
-
     /// The names of the templates this process knows, sorted.
     static var names: [String] { (builtIn.union(registered.withLock { Set($0.keys) })).sorted() }
 }

@@ -87,6 +87,13 @@ public final class FlecheConfiguration: Sendable {
     /// The names of the caches the files define (besides `memory`, `void` and `default`).
     public var cacheNames: [String] { sections.keys.filter { $0 != "default" }.sorted() }
 
+    /// The `template` of the table that defines the cache `name` (`"file"`, `"s3"`, …), or
+    /// `nil` for a stack, a pool, a reference to another cache or a name no file defines.
+    /// Reading it builds nothing (no store is opened, no request is made).
+    public func template(ofCache name: String) -> String? {
+        sections[name]?.value["template"]?.stringValue
+    }
+
     /// The cache called `name`: one the files define, `memory` (a fresh in-memory cache),
     /// `void` (keeps nothing) or `default` (``defaultCache()``, else the default store).
     public func cache(named name: String) throws -> any BaseCache {
@@ -175,14 +182,16 @@ public final class FlecheConfiguration: Sendable {
             }
         }
         guard let table = spec.objectValue else { throw fail("expected a table, an array of tables or a cache name") }
-        let known = Self.knownKeys.union(CacheTemplates.registeredKeys)
+        // A registered template's own keys are known on its tables only.
+        let own = spec["template"]?.stringValue.flatMap(CacheTemplates.template)?.keys ?? []
+        let known = Self.knownKeys.union(own)
         if let unknown = table.map(\.0).first(where: { !known.contains($0) }) {
             throw fail("unknown setting '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
         }
 
         var cache: any BaseCache
         if let type = spec["type"]?.stringValue {
-            throw fail("type '\(type)' is not supported (remote caches are not part of this port); use template = \"file\" over a shared directory")
+            throw fail("type '\(type)' is not supported; use template = \"s3\" (the FlecheS3 product) for object storage, or template = \"file\" over a shared directory")
         } else if let reference = spec["cache"] {
             guard let other = reference.stringValue else { throw fail("'cache' must name another cache") }
             cache = try self.cache(named: other, visiting: visiting)

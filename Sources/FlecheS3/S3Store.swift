@@ -20,6 +20,9 @@ public final class S3Store: Sendable {
     public let objects: S3ObjectStorage
     /// The call manifests.
     public let calls: S3CallStorage
+    /// The cache over this store (a layer of a stack like any other); one per store, so its
+    /// users share its per-call locks.
+    public let cache: Cache
 
     /// Opens the store at `location`, writing its `FORMAT` first when there is none and
     /// `create` is set.
@@ -55,14 +58,10 @@ public final class S3Store: Sendable {
         self.format = opened
         self.objects = S3ObjectStorage(client: client, format: opened)
         self.calls = S3CallStorage(client: client, algorithm: opened.algorithm)
+        // The two storages share the format's algorithm, which is all the initializer checks.
+        self.cache = try Cache(values: objects, calls: calls, inlineLimit: opened.inlineLimit)
     }
 
     /// Where the store is: `s3://bucket/prefix`.
     public var location: S3Location { client.location }
-
-    /// A cache over this store (a layer of a stack like any other).
-    public var cache: Cache {
-        // The two storages share the format's algorithm, which is all the initializer checks.
-        try! Cache(values: objects, calls: calls, inlineLimit: format.inlineLimit)
-    }
 }

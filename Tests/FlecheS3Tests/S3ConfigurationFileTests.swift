@@ -73,6 +73,8 @@ struct S3ConfigurationFileTests {
         #expect(error("[team]\ntemplate = \"s3\"\nbucket = \"team\"\npath_style = \"yes\"\n").contains("path_style must be true or false"))
         #expect(error("[team]\ntemplate = \"s3\"\nbucket = \"team\"\nregoin = \"x\"\n").contains("unknown setting 'regoin'"))
         #expect(error("[team]\ntemplate = \"gcs\"\n").contains("unknown template 'gcs'; known: file, memory, s3, void"))
+        // An s3 key on a table of another template is a mistake, not ignored.
+        #expect(error("[team]\ntemplate = \"file\"\nroot = \"x\"\nbucket = \"team\"\n").contains("unknown setting 'bucket'"))
     }
 
     @Test("the fleche command lists, shows, prints and queries an S3 cache of fleche.toml")
@@ -116,6 +118,29 @@ struct S3ConfigurationFileTests {
         #expect(try store.cache.contains(cube.digest(60)))
         let again = try run("push", "team", "--cache", "local")
         #expect(again.status == 0 && again.output.hasPrefix("sent 0 calls"), "\(again.output)")
+        // Pull, push of a selection, dry runs, stats, du, redigest on the S3 cache.
+        let dryPush = try run("push", "team", "--cache", "local", "--name", "cube", "--dry-run")
+        #expect(dryPush.status == 0 && dryPush.output.hasPrefix("would send 0 calls"), "\(dryPush.output)")
+        _ = try cube(70)
+        let selected = try run("push", "team", "--cache", "local", "--name", "square", "--json")
+        #expect(selected.status == 0 && selected.output.contains("\"existing_calls\""), "\(selected.output)")
+        #expect(try !store.cache.contains(cube.digest(70)))  // not of the selection
+        let pulledRoot = folder + "/pulled"
+        let dryPull = try run("pull", "team", "--store", pulledRoot, "--name", "square", "--dry-run")
+        #expect(dryPull.status == 0 && dryPull.output.hasPrefix("would receive 3 calls and "), "\(dryPull.output)")
+        #expect(!FileManager.default.fileExists(atPath: pulledRoot))
+        let pull = try run("pull", "team", "--store", pulledRoot)
+        #expect(pull.status == 0 && pull.output.hasPrefix("received 5 calls"), "\(pull.output)")
+        let pulled = try Cache(root: pulledRoot)
+        #expect(try pulled.contains(square.digest(200)) && pulled.contains(cube.digest(60)) && !pulled.contains(cube.digest(70)))
+        let stats = try run("stats", "--cache", "team")
+        #expect(stats.status == 0 && stats.output.contains("calls              5") && stats.output.contains("square"), "\(stats.output)")
+        let du = try run("du", "--cache", "team", "--json")
+        #expect(du.status == 0 && du.output.contains("\"square\""), "\(du.output)")
+        let zero = try run("stats", "--cache", "team", "--zero")
+        #expect(zero.status == 1 && zero.output.contains("S3 stores keep no counters"), "\(zero.output)")
+        let redigest = try run("redigest", "--cache", "team")
+        #expect(redigest.status == 0 && redigest.output.contains("re-keyed 0 calls"), "\(redigest.output)")
         let wrong = try runProgram(
             fleche, ["ls", "--cache", "team"],
             environment: ["AWS_ACCESS_KEY_ID": server.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": "wrong"], in: folder)

@@ -78,7 +78,7 @@ struct S3InteropTests {
         try FileManager.default.removeItem(atPath: store.objects.path(of: lost))  // call 10 cannot be published
         let s3 = try server.freshStore()
         let report = try S3Push(from: store, to: s3).run()
-        #expect(report.calls.count == 9 && report.incomplete == [broken])
+        #expect(report.calls.count == 9 && report.incompleteCalls == [broken])
         #expect(report.objects == (try s3.objects.keys().count) && report.bytes > 0)
         for n in 1...9 { #expect(try table(s3.cache, runs)(n).count == n) }
         #expect(runs.value == 10)
@@ -86,7 +86,7 @@ struct S3InteropTests {
             #expect(try s3.client.get(s3.objects.folder.key(key)) == FileManager.default.contents(atPath: store.objects.path(of: key)).map(Array.init))
         }
         let again = try S3Push(from: store, to: s3).run()
-        #expect(again.calls.isEmpty && again.objects == 0 && again.alreadyThere == 9)
+        #expect(again.calls.isEmpty && again.objects == 0 && again.existingCalls == 9)
     }
 
     @Test("4 writer processes store overlapping calls through S3 at once: every result right, the store whole")

@@ -18,10 +18,6 @@ struct S3GarbageCollector {
     let gracePeriod: Double
     let dryRun: Bool
 
-    /// The bytes of an object's start read to find its children: the header of an object
-    /// with up to 30 children of 32 bytes; a longer header is read whole.
-    static let headerPrefix = 1_024
-
     func run() throws -> GarbageCollectionReport {
         var report = GarbageCollectionReport(dryRun: dryRun)
         let started = Date()
@@ -34,7 +30,7 @@ struct S3GarbageCollector {
         report.totalObjects = listed.count
 
         var reached = Set<Digest>()
-        var pending: [Digest] = []
+        var pending: [Digest] = []  // reached, children not yet followed
         // Every manifest, downloaded in parallel; one that cannot be read stops gc before it
         // removes anything (its objects are unknown), as in a file store.
         let loaded: [(Digest, Result<CallRecord, any Error>)]
@@ -55,16 +51,18 @@ struct S3GarbageCollector {
                 pending.append(reference.digest)
             }
         }
-        try reach(from: &pending, into: &reached, sizes: sizes)
+        let present = Set(sizes.keys)
+        var headers: [Digest: S3ObjectHeader] = [:]
+        try objects.reach(from: pending, into: &reached, listed: present, headers: &headers)
         report.reachableObjects = listed.count { reached.contains($0.digest) }
 
         let cutoff = started.addingTimeInterval(-gracePeriod)
         // An object kept for the grace period keeps what it reaches: the objects of a call in
         // flight whose top is young and whose children are older, or of a young call evicted.
-        var young = listed.filter { !reached.contains($0.digest) && !($0.info.lastModified.map { $0 < cutoff } ?? false) }.map(\.digest)
+        let young = listed.filter { !reached.contains($0.digest) && !($0.info.lastModified.map { $0 < cutoff } ?? false) }.map(\.digest)
         var keptForYoung = reached
         for digest in young { keptForYoung.insert(digest) }
-        try reach(from: &young, into: &keptForYoung, sizes: sizes)
+        try objects.reach(from: young, into: &keptForYoung, listed: present, headers: &headers)
         var candidates: [Digest] = []
         for (digest, _) in listed where !reached.contains(digest) {
             if keptForYoung.contains(digest) { report.keptYoung += 1 } else { candidates.append(digest) }
@@ -92,32 +90,5 @@ struct S3GarbageCollector {
             }
         }
         return report
-    }
-
-    /// Follows child digests from `pending` through object headers (ranged `GET`s, each
-    /// level in parallel), adding what it finds to `reached`; objects not in `sizes` (not
-    /// listed: missing) have no children to follow.
-    private func reach(from pending: inout [Digest], into reached: inout Set<Digest>, sizes: [Digest: Int]) throws {
-        let folder = objects.folder
-        let client = folder.client
-        while !pending.isEmpty {
-            let wanted = pending.filter { sizes[$0] != nil }  // a missing object has no children to follow
-            pending = []
-            let heads = try client.inParallel(wanted) { client.getFuture(folder.key($0), prefix: Self.headerPrefix) }
-            for (digest, head) in zip(wanted, heads) {
-                guard let head else { continue }
-                let children: [Digest]
-                do {
-                    children = try ObjectBytes.children(of: head, key: digest, location: folder.display(digest))
-                } catch {
-                    // A header longer than the prefix, or damage: read it whole; damage keeps the object.
-                    guard let whole = try client.get(folder.key(digest)),
-                        let all = try? ObjectBytes.children(of: whole, key: digest, location: folder.display(digest))
-                    else { continue }
-                    children = all
-                }
-                for child in children where reached.insert(child).inserted { pending.append(child) }
-            }
-        }
     }
 }

@@ -41,6 +41,17 @@ package final class IncomingFolder: Sendable {
         try fenced { try FileSystem.readFile(path + "/" + relativePath) }
     }
 
+    /// Writes `bytes` as a new file at `path` inside the folder (its `FORMAT`, or an object or
+    /// manifest path of ``openStore(signingKeys:)``'s store), making its shard folder: how a
+    /// pull from object storage receives a file. A file already there is an error.
+    package func write(_ bytes: [UInt8], at path: String) throws {
+        precondition(path.hasPrefix(self.path + "/"), "\(path) is not inside the incoming folder \(self.path)")
+        try fenced {
+            try FileSystem.makeDirectories(FileSystem.parentDirectory(path))
+            try bytes.withUnsafeBytes { try FileSystem.writeNewFile(path, parts: [$0], durable: false) }
+        }
+    }
+
     /// Writes `lines` to a new file list in the folder (for `rsync --files-from`) and
     /// returns its path.
     package func writeList(_ lines: [String]) throws -> String {

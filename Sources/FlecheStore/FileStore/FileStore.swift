@@ -180,6 +180,9 @@ public struct StoreStatistics: Sendable {
     /// Files in `tmp/`: writes in flight, or left by killed processes (gc removes stale ones).
     public var temporaryFiles = 0
 
+    /// Nothing counted yet.
+    public init() {}
+
     /// Payload bytes per stored object byte (2.0 means objects take half their raw size).
     public var compressionRatio: Double {
         objectFileBytes == 0 ? 1 : Double(payloadBytes) / Double(objectFileBytes)

@@ -33,8 +33,16 @@ package enum ObjectBytes {
     /// The children named in an object's header.
     /// - Throws: `FlecheError.corruptObject` naming `location` when the header does not parse.
     package static func children(of bytes: [UInt8], key: Digest, location: String) throws -> [Digest] {
+        try header(of: bytes, key: key, location: location).children
+    }
+
+    /// What an object's header says: its children and the size of its payload (before
+    /// compression). `bytes` may be the file's start only, as long as it holds the header.
+    /// - Throws: `FlecheError.corruptObject` naming `location` when the header does not parse.
+    package static func header(of bytes: [UInt8], key: Digest, location: String) throws -> (children: [Digest], payloadSize: Int) {
         do {
-            return try ObjectFile.parse(bytes, headerOnly: true).children
+            let object = try ObjectFile.parse(bytes, headerOnly: true)
+            return (object.children, object.payloadSize)
         } catch {
             throw FlecheError.corruptObject(key: key, path: location, reason: "\(error)")
         }

@@ -1,4 +1,3 @@
-import FlecheStore
 import FlecheValue
 
 /// What a push or pull did (or, in a dry run, would do).

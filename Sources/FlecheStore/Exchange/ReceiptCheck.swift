@@ -1,4 +1,3 @@
-import FlecheStore
 import FlecheValue
 
 /// The check of everything a pull brought, before any of it is moved into the store.
@@ -8,13 +7,13 @@ import FlecheValue
 /// against its name (`fleche verify`'s check of one object). Damage spreads up: an object
 /// with a refused child is refused, and so is a manifest that names a refused object, one
 /// that is neither in the store nor arrived, or one filed under another key.
-struct ReceiptCheck {
+package struct ReceiptCheck {
     /// What was refused, and why.
-    private(set) var refused: [StoreProblem] = []
-    private(set) var refusedObjects = Set<Digest>()
-    private(set) var refusedCalls = Set<Digest>()
+    package private(set) var refused: [StoreProblem] = []
+    package private(set) var refusedObjects = Set<Digest>()
+    package private(set) var refusedCalls = Set<Digest>()
 
-    init(incoming: FileStore, store: FileStore, objects: Set<Digest>, calls: [Digest: CallRecord], verify: Bool) throws {
+    package init(incoming: FileStore, store: FileStore, objects: Set<Digest>, calls: [Digest: CallRecord], verify: Bool) throws {
         var children: [Digest: [Digest]] = [:]
         for key in objects {
             if verify {

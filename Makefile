@@ -81,6 +81,9 @@ bench: deps
 	@.build-bench/venv/bin/python -c "import fleche" 2>/dev/null || .build-bench/venv/bin/pip install -q "fleche==0.22.2"
 	python3 Benchmarks/compare.py --fleche $$($(SWIFT) build -c release --show-bin-path)/FlecheBenchmarks \
 		--python .build-bench/venv/bin/python --n $(BENCH_N) --reps $(BENCH_REPS)
+	@echo
+	@echo "== the S3 tier (SeaweedFS on loopback)"
+	@$(MAKE) --no-print-directory bench-s3
 
 # `fleche push` of BENCH_PUSH_N calls against plain `rsync -a` of the same tree, on tmpfs.
 BENCH_PUSH_N ?= 10000
@@ -97,8 +100,9 @@ bench-trim: deps
 	python3 Benchmarks/trim_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --budget $(BENCH_TRIM_BUDGET) --reps 3
 
 # The S3 tier against a real SeaweedFS on loopback (data on tmpfs): hits and misses through S3
-# and through a local+S3 stack, and a push of BENCH_S3_CALLS calls with 1, 8 and 32 requests in
-# flight against `aws s3 sync` of the same store.
+# and through a local+S3 stack, a push of BENCH_S3_CALLS calls with 1, 8 and 32 requests in
+# flight against `aws s3 sync` of the same store, and a pull of them against `aws s3 sync` down.
+# `make bench` ends with it.
 BENCH_S3_N ?= 1000
 BENCH_S3_CALLS ?= 10000
 bench-s3: deps

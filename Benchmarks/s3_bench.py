@@ -3,9 +3,10 @@
 
 Starts `weed server -s3` (from .build-tools/venv, which .ci/install-s3-tools fills), makes
 a bucket, runs FlecheS3Benchmarks (hits and misses through S3 alone and through a stack,
-and a push of CALLS calls with 1, 8 and 32 requests in flight), then times `aws s3 sync`
-of the same store folder (FORMAT, objects, calls) to a fresh prefix: the same files, the
-same server, one after the other in one run. Prints a table; stops the server.
+a push of CALLS calls with 1, 8 and 32 requests in flight, and a pull of them into a new
+folder), then times `aws s3 sync` of the same store folder (FORMAT, objects, calls) to a
+fresh prefix, and of the pushed prefix down to a folder: the same files, the same server,
+one after the other in one run. Prints a table; stops the server.
 """
 import argparse
 import json
@@ -64,6 +65,12 @@ def main():
         result["aws_sync_s"] = time.monotonic() - started
         if sync.returncode != 0:
             sys.exit(sync.stderr)
+        started = time.monotonic()
+        down = subprocess.run(aws + ["s3", "sync", "--only-show-errors", f"s3://bench/bench-{result['run']}/push-32",
+                                     os.path.join(work, "aws-down")], env=env, capture_output=True, text=True)
+        result["aws_sync_down_s"] = time.monotonic() - started
+        if down.returncode != 0:
+            sys.exit(down.stderr)
     finally:
         weed.kill()
         weed.wait()
@@ -81,6 +88,9 @@ def main():
         rows.append((f"push {calls} calls, {flight} in flight", f"{seconds:.2f} s",
                      f"{result['aws_sync_s'] / seconds:.2f}× aws s3 sync's speed"))
     rows.append((f"aws s3 sync of the same {calls} calls", f"{result['aws_sync_s']:.2f} s", "10 in flight (its default)"))
+    rows.append((f"pull {calls} calls into a new folder, 32 in flight", f"{result['pull_32_s']:.2f} s",
+                 f"{result['aws_sync_down_s'] / result['pull_32_s']:.2f}× aws s3 sync's speed"))
+    rows.append((f"aws s3 sync of those {calls} calls down", f"{result['aws_sync_down_s']:.2f} s", "10 in flight (its default)"))
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>14}  {note}")

@@ -8,7 +8,9 @@
 //   first pass hits S3 and back-fills, the second hits the local store;
 // - a local store of CALLS calls (filled under DIR) pushed (`S3Push`) to three fresh
 //   prefixes with 1, 8 and 32 requests in flight; the script times `aws s3 sync` of the
-//   same folder beside it.
+//   same folder beside it;
+// - the prefix pushed with 32 in flight pulled (`S3Pull`, 32 in flight) into a new folder;
+//   the script times `aws s3 sync` of that prefix down to another folder.
 // Credentials come from the environment.
 import Fleche
 import FlecheS3
@@ -66,6 +68,10 @@ do {
         results.append(("push_\(inFlight)_s", try seconds { sent = try S3Push(from: source.fileStore!, to: target).run().calls.count }))
         guard sent == calls else { throw FlecheError.invalidArguments("push sent \(sent) of \(calls) calls") }
     }
+    var pulled = 0
+    let published = try store("bench-\(run)/push-32", inFlight: 32)
+    results.append(("pull_32_s", try seconds { pulled = try S3Pull(into: directory + "/pulled", from: published).run().calls.count }))
+    guard pulled == calls else { throw FlecheError.invalidArguments("pull received \(pulled) of \(calls) calls") }
     print("{" + results.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + ", \"run\": \"\(run)\"}")
 } catch {
     FileHandle.standardError.write(Data("FlecheS3Benchmarks: \(error)\n".utf8))

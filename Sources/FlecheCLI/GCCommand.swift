@@ -34,10 +34,9 @@ struct GCCommand: ParsableCommand {
         switch try options.openForMaintenance() {
         case .file(let store): report = try collect(store)
         case .maintained(let storage, let calls):
-            if maxSize != nil || maxAge != nil {
-                throw CLIError("--max-size and --max-age work on store directories; this store is not one (S3 stores have no budget yet)")
-            }
-            report = try storage.collectGarbage(calls: calls, gracePeriod: prune.seconds, dryRun: dryRun)
+            // The command line's budget, each limit falling back on the store's own.
+            let budget = StoreBudget(maxSize: maxSize?.bytes ?? storage.budget?.maxSize, maxAge: maxAge?.seconds ?? storage.budget?.maxAge)
+            report = try storage.collectGarbage(calls: calls, gracePeriod: prune.seconds, budget: budget.isUnlimited ? nil : budget, dryRun: dryRun)
         }
         show(report)
     }

@@ -1,4 +1,5 @@
 import FlecheCache
+import FlecheStore
 import FlecheSystem
 import FlecheValue
 
@@ -34,6 +35,12 @@ public enum CacheTemplates {
             case .bool(let value)?: return value
             default: throw failure("\(key) must be true or false")
             }
+        }
+
+        /// The table's `budget = { max_size = "50G", max_age = "30d" }`, or `nil` when absent.
+        /// - Throws: `FlecheError.invalidConfiguration` for a malformed budget.
+        public func budget() throws -> StoreBudget? {
+            try StoreBudget(setting: table["budget"], fail: failure)
         }
 
         /// The error that names this file and cache with `reason`.

@@ -301,39 +301,6 @@ public final class FlecheConfiguration: Sendable {
         default: throw fail("secret_key is hex text or a list of hex texts")
         }
         return try FileStore(
-            root: path, algorithm: algorithm, destructureDepth: depth, signingKeys: keys, budget: try budget(spec["budget"], fail: fail))
-    }
-
-    /// `budget = { max_size = "50G", max_age = "30d", auto_trim = true }` of a file store: what
-    /// `fleche gc` enforces, and with `auto_trim` the writers too (a size is bytes or text
-    /// with K, M, G or T; an age seconds or text with s, m, h or d).
-    private func budget(_ spec: JSON?, fail: (String) -> FlecheError) throws -> StoreBudget? {
-        guard let spec else { return nil }
-        guard let table = spec.objectValue else { throw fail("budget must be a table: budget = { max_size = \"50G\", max_age = \"30d\" }") }
-        if let unknown = table.map(\.0).first(where: { !["max_size", "max_age", "auto_trim"].contains($0) }) {
-            throw fail("unknown budget setting '\(unknown)'; known: auto_trim, max_age, max_size")
-        }
-        let trimsAutomatically: Bool
-        switch spec["auto_trim"] {
-        case nil: trimsAutomatically = false
-        case .bool(let value)?: trimsAutomatically = value
-        default: throw fail("budget auto_trim must be true or false")
-        }
-        func reading<T>(_ name: String, _ parse: (String) throws -> T, _ number: (Int64) -> T) throws -> T? {
-            switch spec[name] {
-            case nil: return nil
-            case .int(let value)? where value >= 0: return number(value)
-            case .string(let text)?:
-                do { return try parse(text) } catch { throw fail("budget \(name): \(error)") }
-            default: throw fail("budget \(name) must be text such as \"50G\" or \"30d\", or a whole number")
-            }
-        }
-        let maxSize = try reading("max_size", StoreBudget.parseSize, { Int($0) })
-        if trimsAutomatically, maxSize == nil {
-            throw fail("budget auto_trim needs max_size: budget = { max_size = \"50G\", auto_trim = true }")
-        }
-        return StoreBudget(
-            maxSize: maxSize, maxAge: try reading("max_age", StoreBudget.parseDuration, { Double($0) }),
-            trimsAutomatically: trimsAutomatically)
+            root: path, algorithm: algorithm, destructureDepth: depth, signingKeys: keys, budget: try StoreBudget(setting: spec["budget"], fail: fail))
     }
 }

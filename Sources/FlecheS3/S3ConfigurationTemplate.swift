@@ -18,6 +18,7 @@ extension S3Store {
     /// region = "us-east-1"
     /// path_style = true                      # default: true with an endpoint, false without
     /// profile = "ci"                         # of ~/.aws/credentials, when the environment has no keys
+    /// budget = { max_size = "500G", max_age = "90d" }  # what fleche gc keeps, least recently used first
     /// ```
     ///
     /// `digest` sets the algorithm of a store created there; `read_only`, `max_size` and the
@@ -35,8 +36,14 @@ extension S3Store {
             } catch FlecheError.invalidArguments(let reason) {
                 throw settings.failure(reason)
             }
+            let budget = try settings.budget()
+            if budget?.trimsAutomatically == true {
+                throw settings.failure("budget auto_trim works on store directories; an S3 store's budget is kept by fleche gc")
+            }
             let credentials = try S3Credentials.discover(profile: settings.string("profile"))
-            return try S3Store(location: location, credentials: credentials, format: StoreFormat(algorithm: settings.algorithm ?? .sha256)).cache
+            return try S3Store(
+                location: location, credentials: credentials, format: StoreFormat(algorithm: settings.algorithm ?? .sha256), budget: budget
+            ).cache
         }
     }
 }

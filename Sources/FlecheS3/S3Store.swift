@@ -35,12 +35,13 @@ public final class S3Store: Sendable {
     ///   - format: the settings of a store created here (an existing store keeps its own).
     ///   - retry: how transient failures are retried.
     ///   - maximumInFlight: how many requests listings, queries and uploads keep going at once.
+    ///   - budget: how large and old the store may be: what its gc enforces (`nil`: no limit).
     /// - Throws: ``S3Error`` when the bucket cannot be reached (with what to check),
     ///   `FlecheError.notFound` when there is no store and `create` is off,
     ///   `FlecheError.unknownFormat` for a `FORMAT` this build cannot read.
     public init(
         location: S3Location, credentials: S3Credentials? = nil, create: Bool = true, format: StoreFormat = StoreFormat(),
-        retry: S3RetryPolicy = S3RetryPolicy(), maximumInFlight: Int = 16
+        retry: S3RetryPolicy = S3RetryPolicy(), maximumInFlight: Int = 16, budget: StoreBudget? = nil
     ) throws {
         let client = S3Client(
             location: location, credentials: try credentials ?? S3Credentials.discover(), retry: retry,
@@ -56,7 +57,7 @@ public final class S3Store: Sendable {
         }
         self.client = client
         self.format = opened
-        self.objects = S3ObjectStorage(client: client, format: opened)
+        self.objects = S3ObjectStorage(client: client, format: opened, budget: budget)
         self.calls = S3CallStorage(client: client, algorithm: opened.algorithm)
         // The two storages share the format's algorithm, which is all the initializer checks.
         self.cache = try Cache(values: objects, calls: calls, inlineLimit: opened.inlineLimit)

@@ -2,16 +2,17 @@ import FlecheStore
 import FlecheValue
 
 extension Cache {
-    /// Removes value objects that no call refers to (see `GarbageCollector`); a storage
+    /// Evicts what the store's budget says (least recently used first), then removes value
+    /// objects that no call refers to (see `GarbageCollector`), as `fleche gc` does; a storage
     /// that maintains itself (an S3 bucket: `StoreMaintenance`) collects its own, with the
-    /// grace period; a memory cache sweeps at once, with none.
+    /// grace period and its budget; a memory cache sweeps at once, with none.
     @discardableResult
     public func gc(gracePeriod: Double = GarbageCollector.defaultGracePeriod, dryRun: Bool = false) throws -> GarbageCollectionReport {
         if let store {
-            return try GarbageCollector(store: store, gracePeriod: gracePeriod, dryRun: dryRun).run()
+            return try GarbageCollector(store: store, gracePeriod: gracePeriod, dryRun: dryRun, budget: store.budget).run()
         }
         if let maintained = values as? any StoreMaintenance {
-            return try maintained.collectGarbage(calls: calls, gracePeriod: gracePeriod, dryRun: dryRun)
+            return try maintained.collectGarbage(calls: calls, gracePeriod: gracePeriod, budget: maintained.budget, dryRun: dryRun)
         }
         var report = GarbageCollectionReport(dryRun: dryRun)
         var reachable = Set<Digest>()

@@ -186,12 +186,34 @@ public final class S3Client: Sendable {
     /// The object's bytes (with `prefix`, only its first `prefix` bytes, or all of a shorter
     /// object), or `nil` when there is no such key.
     func getFuture(_ key: String, prefix: Int? = nil) -> EventLoopFuture<[UInt8]?> {
+        getWithTimeFuture(key, prefix: prefix).map { $0?.bytes }
+    }
+
+    /// The object's bytes (as ``getFuture(_:prefix:)``) and its `Last-Modified`, or `nil`
+    /// when there is no such key.
+    func getWithTimeFuture(_ key: String, prefix: Int? = nil) -> EventLoopFuture<(bytes: [UInt8], lastModified: Date?)?> {
         let range = prefix.map { [(name: "range", value: "bytes=0-\($0 - 1)")] } ?? []
         return send(.GET, key: key, headers: range).flatMapThrowing { response in
             switch response.status {
-            case 200, 206: return response.body
+            case 200, 206: return (response.body, response.headers.first(name: "last-modified").flatMap(S3Time.parseHTTPDate))
             case 404 where S3ErrorBody.parse(response.body).code != "NoSuchBucket": return nil
             default: throw self.unexpected(response, .GET, key: key)
+            }
+        }
+    }
+
+    /// Renews `key`'s `Last-Modified` without sending its bytes (a server-side copy onto
+    /// itself); `false` when there is no such key, so a key deleted meanwhile is never
+    /// written back.
+    func touchFuture(_ key: String) -> EventLoopFuture<Bool> {
+        let source = SignatureV4.encode("\(location.bucket)/\(key)", keepSlash: true)
+        let headers = [(name: "x-amz-copy-source", value: source), (name: "x-amz-metadata-directive", value: "REPLACE")]
+        return send(.PUT, key: key, headers: headers).flatMapThrowing { response in
+            switch response.status {
+            // A copy can fail after its 200 has been sent: the body is then an error.
+            case 200 where S3ErrorBody.parse(response.body).code == nil: return true
+            case 404: return false
+            default: throw self.unexpected(response, .PUT, key: key)
             }
         }
     }
@@ -236,6 +258,8 @@ public final class S3Client: Sendable {
     public func head(_ key: String) throws -> S3ObjectInfo? { try headFuture(key).wait() }
     /// Deletes `key`.
     public func delete(_ key: String) throws { try deleteFuture(key).wait() }
+    /// Renews `key`'s `Last-Modified` (a copy onto itself); `false` when there is no such key.
+    public func touch(_ key: String) throws -> Bool { try touchFuture(key).wait() }
 
     /// Every key that starts with `prefix`, with sizes and times, in key order (one request
     /// per thousand keys, as ListObjectsV2 pages them).

@@ -40,15 +40,9 @@ public struct S3Inventory: Sendable {
         self.statistics = statistics
 
         // What roots reach, through the headers read above (a root not in the bucket reaches nothing).
-        diskUsage = try DiskUsage(calls: records, objectSizes: objectSizes) { roots in
-            var reached = Set<Digest>()
-            var pending = roots.filter { objectSizes[$0] != nil && reached.insert($0).inserted }
-            while let digest = pending.popLast() {
-                for child in headers[digest]?.children ?? [] where objectSizes[child] != nil && reached.insert(child).inserted {
-                    pending.append(child)
-                }
-            }
-            return reached
+        let present = Set(objectSizes.keys)
+        diskUsage = try DiskUsage(calls: records, objectSizes: objectSizes) {
+            S3GarbageCollector.closure(of: $0, headers: headers, present: present)
         }
     }
 }

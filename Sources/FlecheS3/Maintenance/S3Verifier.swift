@@ -103,9 +103,10 @@ struct S3Verifier {
 }
 
 extension S3ObjectStorage: StoreMaintenance {
-    /// Collects the store's garbage (`S3GarbageCollector`).
-    public func collectGarbage(calls: any CallStorage, gracePeriod: Double, dryRun: Bool) throws -> GarbageCollectionReport {
-        try S3GarbageCollector(objects: self, calls: calls, gracePeriod: gracePeriod, dryRun: dryRun).run()
+    /// Collects the store's garbage (`S3GarbageCollector`), first evicting what `budget`
+    /// says (`S3BudgetEviction`: least recently used first, by manifest `LastModified`).
+    public func collectGarbage(calls: any CallStorage, gracePeriod: Double, budget: StoreBudget?, dryRun: Bool) throws -> GarbageCollectionReport {
+        try S3GarbageCollector(objects: self, calls: calls, gracePeriod: gracePeriod, budget: budget, dryRun: dryRun).run()
     }
 
     /// Verifies the store (`S3Verifier`); `repair` moves what is damaged to

@@ -1,5 +1,6 @@
 import FlecheStore
 import FlecheValue
+import Foundation
 
 /// Call manifests under `<prefix>/calls/` in a bucket, byte for byte the file store's.
 /// A `PUT` replaces a manifest whole, so a reader sees the old record or the new one.
@@ -7,10 +8,15 @@ public final class S3CallStorage: CallStorage {
     /// The store's digest algorithm, from its `FORMAT`.
     public let algorithm: DigestAlgorithm
     let folder: S3Folder
+    /// A hit renews its manifest's `Last-Modified` (a copy onto itself, no bytes sent) when
+    /// it is older than this (seconds): the last use that a budget's least-recently-used
+    /// order reads, to within this much, as a file store's mtime.
+    let useRefreshInterval: Double
 
-    init(client: S3Client, algorithm: DigestAlgorithm) {
+    init(client: S3Client, algorithm: DigestAlgorithm, useRefreshInterval: Double = 3_600) {
         self.algorithm = algorithm
         self.folder = S3Folder(client: client, name: "calls", algorithm: algorithm)
+        self.useRefreshInterval = useRefreshInterval
     }
 
     /// The client of the store's bucket (its ``S3Client/location`` is the store's).
@@ -33,16 +39,33 @@ public final class S3CallStorage: CallStorage {
         try folder.client.put(folder.key(key), CallManifest.encode(record))
     }
 
-    /// The record `key`; `FlecheError.notFound` when there is none, `corruptManifest` when it does not decode.
+    /// The record `key`; `FlecheError.notFound` when there is none, `corruptManifest` when it
+    /// does not decode. A use: what a stack reads to back-fill its front layer (``usedManifest(_:)``).
     public func load(_ key: Digest) throws -> CallRecord {
-        guard let bytes = try folder.client.get(folder.key(key)) else { throw FlecheError.notFound(key: key.hex) }
-        return try decode(bytes, key: key) { try CallManifest.decode($0) }
+        try decode(usedManifest(key), key: key) { try CallManifest.decode($0) }
     }
 
-    /// The result member only: what a memoized call reads on a hit.
+    /// The result member only: what a memoized call reads on a hit (a use, as ``load(_:)``).
     public func resultReference(_ key: Digest) throws -> ValueReference? {
-        guard let bytes = try folder.client.get(folder.key(key)) else { throw FlecheError.notFound(key: key.hex) }
-        return try decode(bytes, key: key) { try CallManifest.decodeResult($0) }
+        try decode(usedManifest(key), key: key) { try CallManifest.decodeResult($0) }
+    }
+
+    /// The manifest of `key`, read for a use: one older than ``useRefreshInterval`` (an
+    /// hour) has its `LastModified` renewed, which a budget reads as its last use (listings,
+    /// queries, gc and verify read without this).
+    private func usedManifest(_ key: Digest) throws -> [UInt8] {
+        guard let (bytes, modified) = try folder.client.getWithTimeFuture(folder.key(key)).wait() else {
+            throw FlecheError.notFound(key: key.hex)
+        }
+        if let modified, Date().timeIntervalSince(modified) > useRefreshInterval {
+            // A use that is not recorded costs a budget's order only: never the hit.
+            do {
+                _ = try folder.client.touch(folder.key(key))
+            } catch {
+                log.debug("a hit's use was not recorded", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+            }
+        }
+        return bytes
     }
 
     /// Every readable record, downloaded ``S3Client/maximumInFlight`` at a time;

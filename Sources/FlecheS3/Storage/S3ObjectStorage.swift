@@ -10,6 +10,8 @@ public final class S3ObjectStorage: ValueStorage {
     public let algorithm: DigestAlgorithm
     /// The store's settings: compression, destructuring.
     public let format: StoreFormat
+    /// How large and old the store may be: what its gc enforces (`nil`: no limit).
+    public let budget: StoreBudget?
     let folder: S3Folder
     /// Objects larger than this are looked for (`HEAD`) before they are uploaded, and not
     /// sent again when a whole one of the same size was written within ``refreshAge``;
@@ -19,9 +21,10 @@ public final class S3ObjectStorage: ValueStorage {
     /// `LastModified`: what tells a concurrent gc that it is in use (docs/FORMAT.md, "S3").
     static let refreshAge: TimeInterval = 3_600
 
-    init(client: S3Client, format: StoreFormat) {
+    init(client: S3Client, format: StoreFormat, budget: StoreBudget? = nil) {
         self.algorithm = format.algorithm
         self.format = format
+        self.budget = budget
         self.folder = S3Folder(client: client, name: "objects", algorithm: format.algorithm)
     }
 

@@ -165,8 +165,6 @@ public struct StorePull: Sendable {
         } catch let error as FlecheError {
             throw SharingError.incompatible(local: root, remote: source.description, reason: "its FORMAT: \(error)")
         }
-        return try FileStore(
-            root: root, create: true, algorithm: FileStore.exists(at: root) ? nil : format.algorithm, compressionLevel: format.compressionLevel,
-            inlineLimit: format.inlineLimit, destructureDepth: format.destructureDepth, signingKeys: signingKeys)
+        return try IncomingFolder.receivingStore(at: root, like: format, signingKeys: signingKeys)
     }
 }

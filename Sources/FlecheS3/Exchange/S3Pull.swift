@@ -79,7 +79,7 @@ public struct S3Pull {
         // 1. The local store, and the incoming folder as a store of the bucket's settings.
         let remote = objects.format
         try folder.write(remote.fileBytes, at: folder.path + "/FORMAT")
-        let opened = try lookOnly ? nil : openLocalStore(like: remote)
+        let opened = try lookOnly ? nil : IncomingFolder.receivingStore(at: root, like: remote, signingKeys: signingKeys)
         let incoming = try folder.openStore(signingKeys: opened?.calls.signingKeys ?? signingKeys)
         let store = opened ?? incoming
         guard store.format.algorithm == remote.algorithm else {
@@ -151,13 +151,5 @@ public struct S3Pull {
                 try arrived(key, body.count)
             }
         }
-    }
-
-    /// The local store, created with the S3 store's settings if it does not exist.
-    private func openLocalStore(like format: StoreFormat) throws -> FileStore {
-        try FileStore(
-            root: root, create: true, algorithm: FileStore.exists(at: root) ? nil : format.algorithm,
-            compressionLevel: format.compressionLevel, inlineLimit: format.inlineLimit, destructureDepth: format.destructureDepth,
-            signingKeys: signingKeys)
     }
 }

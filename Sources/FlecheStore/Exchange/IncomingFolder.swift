@@ -98,6 +98,15 @@ package final class IncomingFolder: Sendable {
         }
     }
 
+    /// The store at `root` that a pull moves calls into: opened, or created with `format`'s
+    /// settings (those of the store the calls come from) when it does not exist.
+    package static func receivingStore(at root: String, like format: StoreFormat, signingKeys: SigningKeys?) throws -> FileStore {
+        try FileStore(
+            root: root, create: true, algorithm: FileStore.exists(at: root) ? nil : format.algorithm,
+            compressionLevel: format.compressionLevel, inlineLimit: format.inlineLimit, destructureDepth: format.destructureDepth,
+            signingKeys: signingKeys)
+    }
+
     /// Removes the folder and everything left in it.
     package func remove() throws {
         try fenced { try FileSystem.removeTree(path) }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Fleche
+#if canImport(FlecheS3)
+import FlecheS3
+#endif
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a store (or confirm an existing one).")
@@ -18,6 +21,20 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let algorithm = digest
+        #if canImport(FlecheS3)
+        // An S3 cache writes its FORMAT when fleche.toml's cache is opened.
+        if let (objects, _) = try options.s3Storages() {
+            if let algorithm, algorithm != objects.algorithm {
+                throw CLIError("the store at \(objects.client.location) uses \(objects.algorithm.rawValue), not \(algorithm.rawValue)")
+            }
+            if options.json {
+                printJSON(.object([("store", .string(objects.client.location.description)), ("digest", .string(objects.algorithm.rawValue))]))
+            } else {
+                print("store \(objects.client.location) (\(objects.algorithm.rawValue), format \(objects.format.version))")
+            }
+            return
+        }
+        #endif
         // A named file cache is created when fleche.toml's cache is opened.
         let store = options.cache != nil
             ? try options.openStore()

@@ -42,6 +42,11 @@ struct PullCommand: ParsableCommand {
     }
 
     func run() throws {
+        #if canImport(FlecheS3)
+        if try options.s3Storages() != nil {
+            throw CLIError("a pull fills a store directory; to publish calls to an S3 cache, push them from one: fleche push \(options.cache ?? "NAME") --store DIR")
+        }
+        #endif
         let root = try options.location.storeRoot()
         let template = filter.isEmpty ? nil : filter.template
         // An existing store of fleche.toml brings its own secret keys.

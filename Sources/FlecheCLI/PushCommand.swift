@@ -38,6 +38,11 @@ struct PushCommand: ParsableCommand {
     }
 
     func run() throws {
+        #if canImport(FlecheS3)
+        if try options.s3Storages() != nil {
+            throw CLIError("a push publishes a store directory; to copy an S3 cache's calls into one, pull them: fleche pull \(options.cache ?? "NAME") --store DIR")
+        }
+        #endif
         let store = try options.openStore()
         #if canImport(FlecheS3)
         if let (objects, calls) = try s3Cache(named: destination) {

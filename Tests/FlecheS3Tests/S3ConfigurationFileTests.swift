@@ -141,6 +141,19 @@ struct S3ConfigurationFileTests {
         #expect(zero.status == 1 && zero.output.contains("S3 stores keep no counters"), "\(zero.output)")
         let redigest = try run("redigest", "--cache", "team")
         #expect(redigest.status == 0 && redigest.output.contains("re-keyed 0 calls"), "\(redigest.output)")
+        let initialized = try run("init", "--cache", "team")
+        #expect(initialized.status == 0 && initialized.output.hasPrefix("store s3://\(location.bucket)/\(location.prefix) (sha256"), "\(initialized.output)")
+        let backwards = try run("push", folder + "/elsewhere", "--cache", "team")
+        #expect(backwards.status == 1 && backwards.output.contains("fleche pull team --store DIR"), "\(backwards.output)")
+        let intoS3 = try run("pull", folder + "/store", "--cache", "team")
+        #expect(intoS3.status == 1 && intoS3.output.contains("fleche push team --store DIR"), "\(intoS3.output)")
+        for command in [["cat", String(key.hex.prefix(10))], ["table", "--name", "square"], ["expand", String(key.hex.prefix(6))],
+                        ["shrink", key.hex], ["why", "square", "--arg", "n=5"]] {
+            let answer = try runProgram(fleche, command + ["--cache", "team"], environment: server.credentialVariables, in: folder)
+            #expect(answer.status == 0, "\(command): \(answer.output)")
+        }
+        let evict = try run("evict", key.hex, "--cache", "team")
+        #expect(try evict.status == 0 && !store.cache.contains(key), "\(evict.output)")
         let wrong = try runProgram(
             fleche, ["ls", "--cache", "team"],
             environment: ["AWS_ACCESS_KEY_ID": server.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": "wrong"], in: folder)

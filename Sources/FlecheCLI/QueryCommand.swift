@@ -12,6 +12,6 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let cache = try options.openCache()
         let calls = try cache.query(filter.template).calls()
-        try printCalls(calls, cache: cache, json: options.json)
+        try printCalls(calls.map(ListedCall.init), cache: cache, json: options.json)
     }
 }

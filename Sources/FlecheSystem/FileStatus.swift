@@ -5,7 +5,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SystemPackage
 
 /// What `lstat` tells of a path, in the units the store uses.
 package struct FileStatus: Sendable {
@@ -25,14 +24,18 @@ extension FileSystem {
     /// The status of `path` itself (a symbolic link is not followed), or `nil` if it cannot
     /// be read.
     package static func status(_ path: String) -> FileStatus? {
-        guard let stat = try? FilePath(path).stat(followTargetSymlink: false) else { return nil }
+        // `lstat` on the path's own C string: a `FilePath` would normalise it first, which
+        // was four fifths of the call's cost (`fleche stats` looks at every file).
+        var info = stat()
+        guard path.withCString({ lstat($0, &info) }) == 0 else { return nil }
+        let type = info.st_mode & S_IFMT
         return FileStatus(
-            size: Int(stat.size),
-            allocated: Int(stat.sizeAllocated),
-            modified: seconds(stat.st_mtim),
-            changed: seconds(stat.st_ctim),
-            isDirectory: stat.type == .directory,
-            isRegular: stat.type == .regular)
+            size: Int(info.st_size),
+            allocated: Int(info.st_blocks) * 512,
+            modified: seconds(info.st_mtim),
+            changed: seconds(info.st_ctim),
+            isDirectory: type == S_IFDIR,
+            isRegular: type == S_IFREG)
     }
 
     /// A file time as seconds since 1970.

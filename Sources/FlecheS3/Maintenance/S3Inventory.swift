@@ -23,10 +23,11 @@ public struct S3Inventory: Sendable {
         for (key, info) in listedCalls { manifestSizes[key] = info.size }
         statistics.calls = listedCalls.count
         statistics.manifestBytes = manifestSizes.values.reduce(0, +)
-        var records: [(record: CallRecord, manifestBytes: Int)] = []
+        var records: [ManifestReferences] = []
         for (key, result) in try calls.loadAll(listedCalls.map(\.digest)) {
             guard case .success(let record) = result else { continue }
-            records.append((record, manifestSizes[key] ?? 0))
+            records.append(ManifestReferences(
+                name: record.name, module: record.module, objectDigests: record.objectDigests, manifestBytes: manifestSizes[key] ?? 0))
         }
 
         let listedObjects = try objects.folder.list()

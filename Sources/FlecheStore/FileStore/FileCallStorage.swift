@@ -134,8 +134,56 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// Every readable record, read on all cores (a query over many calls is bound by reading
     /// and parsing one small file each); unreadable ones are skipped with a warning.
     public func records() throws -> [(key: Digest, record: CallRecord)] {
+        try readableRecords(loadAll(keys()))
+    }
+
+    /// Every readable record with only `members` of its manifest built (besides `name`; see
+    /// `CallTemplate.members` for the names), the others left empty (no arguments, no
+    /// result, no metadata): what a listing reads when it shows a few members of many calls.
+    /// Unreadable manifests are skipped with a warning.
+    public func records(members: Set<String>) throws -> [(key: Digest, record: CallRecord)] {
+        try records(of: keys(), members: members)
+    }
+
+    /// The records of `keys` as ``records(members:)`` reads them (those that do not read are
+    /// left out).
+    public func records(of keys: [Digest], members: Set<String>) -> [(key: Digest, record: CallRecord)] {
+        readableRecords(inParallel(keys) { key in
+            Result {
+                guard let record = try decodeManifest(key, { try CallManifest.decode($0, members: members) }) else {
+                    throw FlecheError.notFound(key: key.hex)
+                }
+                return record
+            }
+        })
+    }
+
+    /// Every readable manifest's function, object references and size, read on all cores
+    /// without building inline values or metadata: what ``DiskUsage`` measures. Unreadable
+    /// manifests are skipped with a warning.
+    package func references() throws -> [ManifestReferences] {
+        var out: [ManifestReferences] = []
+        for (key, result) in inParallel(try keys(), { key in
+            Result { () throws -> ManifestReferences in
+                guard let read = try decodeManifest(key, { try ManifestReferences(parsing: $0) }) else { throw FlecheError.notFound(key: key.hex) }
+                return read
+            }
+        }) {
+            switch result {
+            case .success(let read): out.append(read)
+            case .failure(let error as FlecheError) where error.isMiss: continue
+            case .failure(let error):
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+            }
+        }
+        return out
+    }
+
+    /// The records that read, in order; those gone since the listing are left out, others
+    /// that did not read with a warning.
+    private func readableRecords(_ loaded: [(Digest, Result<CallRecord, any Error>)]) -> [(key: Digest, record: CallRecord)] {
         var out: [(key: Digest, record: CallRecord)] = []
-        for (key, result) in try loadAll(keys()) {
+        for (key, result) in loaded {
             switch result {
             case .success(let record): out.append((key, record))
             case .failure(let error as FlecheError) where error.isMiss: continue

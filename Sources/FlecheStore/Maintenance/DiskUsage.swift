@@ -48,30 +48,25 @@ public struct DiskUsage: Sendable {
     /// Measures `store`: reads every manifest and every object's header (never a payload).
     /// A manifest that cannot be read is left out (with the warning the store logs).
     public init(store: FileStore) throws {
-        let calls = try store.calls.records().map { key, record in
-            (record: record, manifestBytes: FileSystem.status(store.calls.path(of: key))?.size ?? 0)
-        }
         var objectSizes: [Digest: Int] = [:]
         for key in try store.objects.keys() {
             guard let size = FileSystem.status(store.objects.path(of: key))?.size else { continue }
             objectSizes[key] = size
         }
-        try self.init(calls: calls, objectSizes: objectSizes) { try store.objects.reach(from: $0).reached }
+        try self.init(calls: store.calls.references(), objectSizes: objectSizes) { try store.objects.reach(from: $0).reached }
     }
 
-    /// Measures a store from what was read of it (a store folder, or a bucket): every call's
-    /// record and manifest size, every object's size, and `reach`, the objects that some
-    /// roots reach, children included.
-    package init(
-        calls: [(record: CallRecord, manifestBytes: Int)], objectSizes: [Digest: Int], reach: ([Digest]) throws -> Set<Digest>
-    ) throws {
+    /// Measures a store from what was read of it (a store folder, or a bucket): every
+    /// call's function, object references and manifest size, every object's size, and
+    /// `reach`, the objects that some roots reach, children included.
+    package init(calls: [ManifestReferences], objectSizes: [Digest: Int], reach: ([Digest]) throws -> Set<Digest>) throws {
         var functions: [String: Function] = [:]
         var roots: [String: [Digest]] = [:]
-        for (record, manifestBytes) in calls {
-            let id = (record.module ?? "") + "\u{0}" + record.name
-            functions[id, default: Function(name: record.name, module: record.module)].calls += 1
-            functions[id]?.manifestBytes += manifestBytes
-            roots[id, default: []] += record.objectDigests
+        for call in calls {
+            let id = (call.module ?? "") + "\u{0}" + call.name
+            functions[id, default: Function(name: call.name, module: call.module)].calls += 1
+            functions[id]?.manifestBytes += call.manifestBytes
+            roots[id, default: []] += call.objectDigests
         }
         // The functions that reach each object.
         var reachedBy: [Digest: [String]] = [:]

@@ -121,38 +121,49 @@ public enum KeyResolution {
     package static func shrink(
         _ keys: [Digest], algorithm: DigestAlgorithm, candidates: (String) throws -> [Digest]
     ) throws -> [String] {
-        var shards: [String: [String]] = [:]
+        // Each two-character shard's keys, listed once and sorted as digests (no hex strings:
+        // a listing of a million calls shrinks each key with a few byte comparisons).
+        var shards: [[Digest]?] = Array(repeating: nil, count: 256)
         return try keys.map { key in
-            let hex = key.hex
-            let shard = String(hex.prefix(2))
-            if shards[shard] == nil { shards[shard] = Array(Set(try candidates(shard))).map(\.hex).sorted() }
-            return try shortestPrefix(of: hex, among: shards[shard]!)
+            let shard = Int(key.bytes.first ?? 0)
+            if shards[shard] == nil { shards[shard] = Array(Set(try candidates(String(key.hex.prefix(2))))).sorted() }
+            return try shortestPrefix(of: key, among: shards[shard]!)
         }
     }
 
-    /// The shortest prefix of `hex` (at least the minimum length) that no other key in the
-    /// sorted list `sorted` shares; keys outside `hex`'s two-character shard never share
+    /// The shortest prefix of `key`'s hex (at least the minimum length) that no other key
+    /// in the sorted list `sorted` shares; keys outside its two-character shard never share
     /// more than one character, so the shard's keys are enough.
-    package static func shortestPrefix(of hex: String, among sorted: [String]) throws -> String {
-        guard let index = binarySearch(sorted, hex) else { throw FlecheError.notFound(key: hex) }
-        var longest = 0
-        if index > 0 { longest = max(longest, commonPrefixLength(sorted[index - 1], hex)) }
-        if index + 1 < sorted.count { longest = max(longest, commonPrefixLength(sorted[index + 1], hex)) }
-        let length = max(Digest.minimumPrefixLength, longest + 1)
-        guard length <= hex.utf8.count else {
-            throw FlecheError.ambiguousPrefix(prefix: hex, candidates: [], needed: length)
-        }
-        return String(hex.prefix(length))
-    }
-
-    private static func binarySearch(_ sorted: [String], _ target: String) -> Int? {
+    package static func shortestPrefix(of key: Digest, among sorted: [Digest]) throws -> String {
         var low = 0
         var high = sorted.count
         while low < high {
             let mid = (low + high) / 2
-            if sorted[mid] < target { low = mid + 1 } else { high = mid }
+            if sorted[mid] < key { low = mid + 1 } else { high = mid }
         }
-        return low < sorted.count && sorted[low] == target ? low : nil
+        guard low < sorted.count, sorted[low] == key else { throw FlecheError.notFound(key: key.hex) }
+        var longest = 0
+        if low > 0 { longest = max(longest, commonHexPrefixLength(sorted[low - 1], key)) }
+        if low + 1 < sorted.count { longest = max(longest, commonHexPrefixLength(sorted[low + 1], key)) }
+        let length = max(Digest.minimumPrefixLength, longest + 1)
+        guard length <= key.hexLength else {
+            throw FlecheError.ambiguousPrefix(prefix: key.hex, candidates: [], needed: length)
+        }
+        return String(key.hex.prefix(length))
+    }
+
+    /// How many hex characters `a` and `b` share at the start, from their bytes.
+    package static func commonHexPrefixLength(_ a: Digest, _ b: Digest) -> Int {
+        var length = 0
+        for (x, y) in zip(a.bytes, b.bytes) {
+            if x == y {
+                length += 2
+                continue
+            }
+            if x >> 4 == y >> 4 { length += 1 }
+            break
+        }
+        return length
     }
 
     package static func commonPrefixLength(_ a: String, _ b: String) -> Int {

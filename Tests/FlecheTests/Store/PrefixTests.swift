@@ -62,9 +62,11 @@ struct PrefixTests {
 
     @Test("shrink gives the shortest unique prefix, in batches too, and rejects unknown keys")
     func shrink() throws {
-        let (cache, keys) = try filledCache(300)
+        // 3,000 keys over 65,536 4-character prefixes: some need 5 or more.
+        let (cache, keys) = try filledCache(3_000)
         let short = try cache.shrink(keys)
         #expect(short.count == keys.count)
+        #expect(short.contains { $0.count > 4 })
         for (key, prefix) in zip(keys, short) {
             #expect(prefix.count >= 4)
             #expect(key.hex.hasPrefix(prefix))
@@ -75,6 +77,23 @@ struct PrefixTests {
             }
         }
         expectFlecheError("notFound") { _ = try cache.shrink(Digest(hex: String(repeating: "0", count: 64))!) }
+    }
+
+    @Test("the common hex prefix of two digests, from their bytes, is their hex strings' common prefix")
+    func commonHexPrefix() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let a = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var b = a
+            // Differ from a random nibble on (or not at all).
+            let nibble = Int.random(in: 0...64, using: &generator)
+            if nibble < 64 {
+                let flip: UInt8 = nibble % 2 == 0 ? 0x10 : 0x01
+                b[nibble / 2] ^= flip
+            }
+            let (x, y) = (Digest(bytes: a), Digest(bytes: b))
+            #expect(KeyResolution.commonHexPrefixLength(x, y) == KeyResolution.commonPrefixLength(x.hex, y.hex))
+        }
     }
 
     @Test("load, loadValue, evict and contains accept prefixes")

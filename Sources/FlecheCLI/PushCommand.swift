@@ -12,8 +12,9 @@ struct PushCommand: ParsableCommand {
         discussion: """
             DESTINATION is a store directory, HOST:PATH (rsync over ssh; RSYNC_RSH chooses the \
             ssh command), rsync://HOST/MODULE/PATH (an rsync daemon) or the name of a cache in \
-            fleche.toml (a store directory, or an S3 store: sent with N requests in flight). Values go first and manifests after them, so a reader there never finds \
-            a call whose values have not arrived; only what the destination lacks is sent, and \
+            fleche.toml (a store directory, or an S3 store: 16 requests at a time). Values go \
+            first and manifests after them, so a reader there never finds a call whose values \
+            have not arrived; only what the destination lacks is sent, and \
             never tmp/, gc.lock or lost+found/. A destination that is not a store yet is created \
             with this store's settings. Both stores must use the same digest algorithm.
             """)

@@ -40,7 +40,8 @@ public final class S3CallStorage: CallStorage {
     }
 
     /// The record `key`; `FlecheError.notFound` when there is none, `corruptManifest` when it
-    /// does not decode. A use: what a stack reads to back-fill its front layer (``usedManifest(_:)``).
+    /// does not decode. A use (its time renewed as on a hit): what a stack reads to back-fill
+    /// its front layer.
     public func load(_ key: Digest) throws -> CallRecord {
         try decode(usedManifest(key), key: key) { try CallManifest.decode($0) }
     }

@@ -37,6 +37,9 @@ public enum FlecheError: Error, Sendable, Equatable {
     /// key it does not have, or changed since it was signed. A miss (the call runs again and
     /// its new manifest is signed).
     case untrustedManifest(key: Digest, path: String, reason: String)
+    /// A file or directory artifact that cannot be read as one: missing, a symbolic link or
+    /// device inside a tree, a name that is not UTF-8, a file that kept changing while read.
+    case invalidArtifact(path: String, reason: String)
 
     /// Whether this error means "not stored here" (a miss), as opposed to a failure.
     public var isMiss: Bool {
@@ -86,6 +89,8 @@ extension FlecheError: CustomStringConvertible {
             "configuration \(path): \(reason)"
         case .untrustedManifest(let key, let path, let reason):
             "call manifest \(key.hex) at \(path) is not trusted (\(reason)); it is a miss until the call is stored again with this store's keys"
+        case .invalidArtifact(let path, let reason):
+            "artifact \(path): \(reason)"
         }
     }
 }

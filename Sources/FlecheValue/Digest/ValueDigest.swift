@@ -89,7 +89,7 @@ extension Value {
 
     /// The order in which a record's fields are hashed: by the UTF-8 bytes of their names.
     package static func fieldOrder(_ names: [String]) -> [Int] {
-        names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+        names.indices.sorted { names[$0].utf8Precedes(names[$1]) }
     }
 
     /// The digest of a record from its fields' names and digests, already in

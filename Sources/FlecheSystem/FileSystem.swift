@@ -127,7 +127,7 @@ package enum FileSystem {
     }
 
     /// Opens the file at `path` read-only, or returns `nil` if it does not exist.
-    private static func openForReading(_ path: String) throws(SystemCallError) -> FileDescriptor? {
+    static func openForReading(_ path: String) throws(SystemCallError) -> FileDescriptor? {
         switch path.withCString({ RawCalls.openForReading($0, relativeTo: nil) }) {
         case .success(let descriptor): return descriptor
         case .failure(let errno) where errno.isMissingPath: return nil

@@ -1,0 +1,54 @@
+/// Reading a file of any size in pieces through one buffer, and appending records to a log.
+extension FileSystem {
+    /// Passes the content of the file at `path` to `body` in pieces of at most `bufferSize`
+    /// bytes, in order, and returns the identity of the file as it was opened (`fstat` of the
+    /// open descriptor, so that a file replaced meanwhile is not mistaken for the one read);
+    /// `nil` if the file does not exist.
+    package static func readPieces(
+        _ path: String, bufferSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> FileIdentity? {
+        guard let descriptor = try openForReading(path) else { return nil }
+        defer { try? descriptor.close() }
+        let identity: FileIdentity
+        do {
+            let info = try descriptor.stat().rawValue
+            identity = FileIdentity(
+                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim))
+        } catch {
+            throw failure(path, "stat", error)
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let count: Int
+            do {
+                count = try descriptor.read(into: buffer, retryOnInterrupt: true)
+            } catch {
+                throw failure(path, "read", error as? Errno ?? .ioError)
+            }
+            if count == 0 { return identity }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Appends `bytes` to the file at `path` (created if absent) with one `write` on a
+    /// descriptor opened with `O_APPEND`, so that records appended by several processes at
+    /// once do not interleave (a local file system appends each `write` whole).
+    package static func append(_ bytes: [UInt8], to path: String) throws(SystemCallError) {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .append, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw failure(path, "open", error as? Errno ?? .ioError)
+        }
+        defer { try? descriptor.close() }
+        do {
+            _ = try bytes.withUnsafeBytes { try descriptor.writeAll($0) }
+        } catch {
+            throw failure(path, "write", error as? Errno ?? .ioError)
+        }
+    }
+}

@@ -29,7 +29,7 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     public func callAsFunction(_ arguments: repeat each A) throws -> R {
         var report = CallReport()
         defer { report.send(core) }
-        guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
+        guard let prepared = try core.prepare(encode: { try encodeArguments($0, repeat each arguments) }) else {
             report.outcome = .uncached
             return try body(repeat each arguments)
         }
@@ -70,22 +70,22 @@ public struct Memoized<each A: Encodable, R: Codable>: Sendable {
     /// stored, or that no call of this function is. Reads every stored call of the function.
     /// - Throws: `FlecheError` when the arguments cannot be encoded or the cache cannot be read.
     public func explainMiss(_ arguments: repeat each A) throws -> MissExplanation {
-        try core.explainMiss(encode: { try encodeArguments(repeat each arguments) })
+        try core.explainMiss(encode: { try encodeArguments($0, repeat each arguments) })
     }
 
     /// The lookup key of a call with these arguments.
     public func digest(_ arguments: repeat each A) throws -> Digest {
-        try core.key(encode: { try encodeArguments(repeat each arguments) }).0
+        try core.key(encode: { try encodeArguments($0, repeat each arguments) }).0
     }
 
     /// Whether a call with these arguments is stored.
     public func contains(_ arguments: repeat each A) throws -> Bool {
-        try core.contains(encode: { try encodeArguments(repeat each arguments) })
+        try core.contains(encode: { try encodeArguments($0, repeat each arguments) })
     }
 
     /// The stored result for these arguments; `FlecheError/notFound(key:)` if none.
     public func load(_ arguments: repeat each A) throws -> R {
-        try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
+        try core.load(encode: { try encodeArguments($0, repeat each arguments) }, as: R.self)
     }
 
     /// The body itself, uncached.
@@ -131,7 +131,7 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
     public func callAsFunction(_ arguments: repeat each A) async throws -> R {
         var report = CallReport()
         defer { report.send(core) }
-        guard let prepared = try core.prepare(encode: { try encodeArguments(repeat each arguments) }) else {
+        guard let prepared = try core.prepare(encode: { try encodeArguments($0, repeat each arguments) }) else {
             report.outcome = .uncached
             return try await body(repeat each arguments)
         }
@@ -165,25 +165,25 @@ public struct AsyncMemoized<each A: Encodable, R: Codable>: Sendable {
 
     /// Why a call with these arguments misses; see ``Memoized/explainMiss(_:)``.
     public func explainMiss(_ arguments: repeat each A) throws -> MissExplanation {
-        try core.explainMiss(encode: { try encodeArguments(repeat each arguments) })
+        try core.explainMiss(encode: { try encodeArguments($0, repeat each arguments) })
     }
 
     /// The lookup key these arguments give, without running the body or reading the cache.
     /// - Throws: `FlecheError.invalidArguments` for arguments that cannot be encoded.
     public func digest(_ arguments: repeat each A) throws -> Digest {
-        try core.key(encode: { try encodeArguments(repeat each arguments) }).0
+        try core.key(encode: { try encodeArguments($0, repeat each arguments) }).0
     }
 
     /// Whether a result for these arguments is stored, without running the body.
     /// - Throws: `FlecheError` when the arguments cannot be encoded or the cache cannot be read.
     public func contains(_ arguments: repeat each A) throws -> Bool {
-        try core.contains(encode: { try encodeArguments(repeat each arguments) })
+        try core.contains(encode: { try encodeArguments($0, repeat each arguments) })
     }
 
     /// The stored result for these arguments, without running the body.
     /// - Throws: `FlecheError.notFound` when no result is stored.
     public func load(_ arguments: repeat each A) throws -> R {
-        try core.load(encode: { try encodeArguments(repeat each arguments) }, as: R.self)
+        try core.load(encode: { try encodeArguments($0, repeat each arguments) }, as: R.self)
     }
 
     /// Runs the body even if the call is stored; see ``Memoized/rerun(_:)``.

@@ -117,10 +117,18 @@ struct MemoizationCore: Sendable {
     /// Encodes the arguments and prepares the call, or returns `nil` (after a warning) when
     /// the call must run uncached: an argument that cannot be encoded, a required argument
     /// that is `nil`, no usable cache.
-    func prepare(encode: () throws -> [Value]) throws -> Prepared? {
+    func prepare(encode: ArgumentEncoding) throws -> Prepared? {
+        // The cache first: file artifacts digest their content with its algorithm.
+        let cache: any BaseCache
+        do {
+            cache = try resolveCache()
+        } catch {
+            log.warning("running \(identity.name) uncached: no usable cache", metadata: ["error": "\(error)"])
+            return nil
+        }
         let values: [Value]
         do {
-            values = try encode()
+            values = try encode(cache.algorithm)
         } catch {
             log.warning("running \(identity.name) uncached: an argument cannot be encoded", metadata: ["error": "\(error)"])
             return nil
@@ -131,13 +139,6 @@ struct MemoizationCore: Sendable {
                 log.warning("running \(identity.name) uncached: required argument '\(argument.name)' is nil")
                 return nil
             }
-        }
-        let cache: any BaseCache
-        do {
-            cache = try resolveCache()
-        } catch {
-            log.warning("running \(identity.name) uncached: no usable cache", metadata: ["error": "\(error)"])
-            return nil
         }
         return prepare(arguments, cache: cache)
     }
@@ -178,7 +179,7 @@ struct MemoizationCore: Sendable {
     /// caller returns the result anyway.
     func store<R: Encodable>(_ prepared: Prepared, result: R, metadata: Metadata) {
         do {
-            let value = try ValueEncoder().encode(result)
+            let value = try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
             var (record, values) = prepared.record(identity: identity)
             let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: prepared.cache.inlineLimit)
             record.result = reference
@@ -191,18 +192,18 @@ struct MemoizationCore: Sendable {
     }
 
     /// The key of a call, or an error if its arguments cannot be encoded.
-    func key(encode: () throws -> [Value]) throws -> (Digest, any BaseCache) {
+    func key(encode: ArgumentEncoding) throws -> (Digest, any BaseCache) {
         let prepared = try inspect(encode: encode)
         return (prepared.key, prepared.cache)
     }
 
     /// A call prepared to be looked at, not run: an argument that cannot be encoded is an
     /// error here (the call itself would run uncached with a warning).
-    func inspect(encode: () throws -> [Value]) throws -> Prepared {
+    func inspect(encode: ArgumentEncoding) throws -> Prepared {
         let cache = try resolveCache()
         let values: [Value]
         do {
-            values = try encode()
+            values = try encode(cache.algorithm)
         } catch {
             throw FlecheError.unsupportedValue("an argument of \(identity.name) cannot be encoded: \(error)")
         }
@@ -242,23 +243,27 @@ extension MemoizationCore {
     }
 
     /// Whether a call with these arguments is stored.
-    func contains(encode: () throws -> [Value]) throws -> Bool {
+    func contains(encode: ArgumentEncoding) throws -> Bool {
         let (key, cache) = try key(encode: encode)
         return try cache.contains(key)
     }
 
     /// The stored result for these arguments; ``FlecheError/notFound(key:)`` if none.
-    func load<R: Decodable>(encode: () throws -> [Value], as type: R.Type) throws -> R {
+    func load<R: Decodable>(encode: ArgumentEncoding, as type: R.Type) throws -> R {
         let (key, cache) = try key(encode: encode)
         return try cache.load(key).result(as: type)
     }
 }
 
-/// Encodes a parameter pack of arguments.
-func encodeArguments<each A: Encodable>(_ arguments: repeat each A) throws -> [Value] {
+/// Encodes a call's arguments, content digests (file artifacts) under the algorithm given.
+typealias ArgumentEncoding = (DigestAlgorithm) throws -> [Value]
+
+/// Encodes a parameter pack of arguments, content digests under `algorithm`.
+func encodeArguments<each A: Encodable>(_ algorithm: DigestAlgorithm, _ arguments: repeat each A) throws -> [Value] {
+    let encoder = ValueEncoder(contentAlgorithm: algorithm)
     var values: [Value] = []
     for argument in repeat each arguments {
-        values.append(try ValueEncoder().encode(argument))
+        values.append(try encoder.encode(argument))
     }
     return values
 }

@@ -113,7 +113,7 @@ extension MissExplanation {
 
 extension MemoizationCore {
     /// Why the call with these arguments misses (or that it does not).
-    func explainMiss(encode: () throws -> [Value]) throws -> MissExplanation {
+    func explainMiss(encode: ArgumentEncoding) throws -> MissExplanation {
         let prepared = try inspect(encode: encode)
         return try MissExplanation.explain(prepared.record(identity: identity).0, in: prepared.cache)
     }

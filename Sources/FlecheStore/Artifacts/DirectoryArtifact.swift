@@ -1,0 +1,112 @@
+import Dispatch
+import Foundation
+import FlecheSystem
+import FlecheValue
+
+/// A directory passed to a memoized function by its path and keyed by its tree.
+///
+/// Encoding walks the tree and writes the record `DirectoryArtifact{files, executables,
+/// directories}`: each regular file's path relative to the directory (`/`-separated) and the
+/// digest of its content, the relative paths of the files their owner may execute, and those
+/// of the empty directories. Modification times, owners and the directory's own path are not
+/// part of it: a copy of the tree elsewhere, or on another machine, is the same argument; an
+/// edited, added, removed or renamed file makes another one.
+///
+/// File digests come from the stat cache (``FileDigestCache/current``) where a file is
+/// unchanged, so an unchanged tree of ten thousand files costs ten thousand `lstat`s; the
+/// files that must be read are hashed on every core.
+///
+/// A symbolic link, socket or device inside the tree is refused
+/// (``FlecheError/invalidArtifact(path:reason:)``) rather than followed out of it or skipped.
+public struct DirectoryArtifact: Codable, Sendable, Hashable {
+    /// Where the directory is, or `nil` for an artifact decoded from a store.
+    public let path: String?
+    /// Each regular file's relative path and content digest, once encoded or decoded.
+    public private(set) var files: [String: Digest]?
+    /// The relative paths of the files their owner may execute, sorted.
+    public private(set) var executables: [String]?
+    /// The relative paths of the empty directories, sorted.
+    public private(set) var emptyDirectories: [String]?
+
+    /// The directory at `path` (absolute, or relative to the working directory).
+    public init(_ path: String) {
+        self.path = path
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case files, executables, directories
+    }
+
+    /// Reads what a store recorded: the files' digests, the executables, the empty
+    /// directories.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = nil
+        files = try container.decode([String: Digest].self, forKey: .files)
+        executables = try container.decode([String].self, forKey: .executables)
+        emptyDirectories = try container.decode([String].self, forKey: .directories)
+    }
+
+    /// Writes the tree as it is now (an artifact without a path writes what it holds).
+    ///
+    /// - Throws: ``FlecheError/invalidArtifact(path:reason:)`` for a missing directory or an
+    ///   entry that is not a regular file or directory, ``FlecheError/io(path:operation:errno:)``
+    ///   when a file cannot be read.
+    public func encode(to encoder: any Encoder) throws {
+        let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
+        let described = try path.map { _ in try self.described(using: algorithm, cache: FileDigestCache.current) } ?? self
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(described.files ?? [:], forKey: .files)
+        try container.encode(described.executables ?? [], forKey: .executables)
+        try container.encode(described.emptyDirectories ?? [], forKey: .directories)
+    }
+
+    /// This artifact with the digests of its files, its executables and empty directories
+    /// read from its path.
+    public func described(
+        using algorithm: DigestAlgorithm = .sha256, cache: FileDigestCache = .current
+    ) throws -> DirectoryArtifact {
+        guard let path else { return self }
+        switch try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) {
+        case .directory?: break
+        case nil: throw FlecheError.invalidArtifact(path: path, reason: "no such directory")
+        case _?: throw FlecheError.invalidArtifact(path: path, reason: "is not a directory: pass a file as a FileArtifact")
+        }
+        let tree = try DirectoryTree.walk(path)
+        let digests = try Self.digests(of: tree.files, root: path, algorithm: algorithm, cache: cache)
+        var artifact = DirectoryArtifact(path)
+        artifact.files = Dictionary(uniqueKeysWithValues: zip(tree.files.map(\.relativePath), digests.map { $0! }))
+        artifact.executables = tree.files.filter(\.isExecutable).map(\.relativePath).sorted { $0.utf8Precedes($1) }
+        artifact.emptyDirectories = tree.emptyDirectories.sorted { $0.utf8Precedes($1) }
+        return artifact
+    }
+
+    /// The content digests of `files`, in order: from the stat cache where it knows them (in
+    /// one pass under its lock), the rest read on every core.
+    private static func digests(
+        of files: [DirectoryTree.File], root: String, algorithm: DigestAlgorithm, cache: FileDigestCache
+    ) throws -> [Digest?] {
+        var digests = cache.knownDigests(of: files.map(\.identity), algorithm: algorithm)
+        let missing = digests.indices.filter { digests[$0] == nil }
+        guard !missing.isEmpty else { return digests }
+        let results = Locked([Result<Digest, any Error>?](repeating: nil, count: missing.count))
+        let workers = min(missing.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let next = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let slot = next.withLock { (counter: inout Int) -> Int in
+                    defer { counter += 1 }
+                    return counter
+                }
+                guard slot < missing.count else { return }
+                let file = files[missing[slot]]
+                let result = Result {
+                    try cache.digest(ofFileAt: root + "/" + file.relativePath, identity: file.identity, algorithm: algorithm)
+                }
+                results.withLock { $0[slot] = result }
+            }
+        }
+        for (slot, result) in results.withLock({ $0 }).enumerated() { digests[missing[slot]] = try result!.get() }
+        return digests
+    }
+}

@@ -1,0 +1,88 @@
+import FlecheSystem
+import FlecheValue
+
+/// A file passed to a memoized function by its path and keyed by its content.
+///
+/// Encoding reads the file (or finds its digest in the stat cache,
+/// ``FileDigestCache/current``) and writes the record `FileArtifact{content, size,
+/// executable}`: the digest of the file's bytes (as `Value.bytes` would digest them, under
+/// the store's algorithm), its size and whether its owner may execute it. The path is not
+/// part of it, so the same content under another name or on another machine is the same
+/// argument, and an edited file is another one.
+///
+/// ```swift
+/// let summarize = memoize(name: "summarize") { (table: FileArtifact) in
+///     try String(contentsOfFile: table.path!, encoding: .utf8).split(separator: "\n").count
+/// }
+/// let rows = try summarize(FileArtifact("data/sales.csv"))
+/// ```
+///
+/// A symbolic link given as the path is followed. Decoded from a store, an artifact has
+/// no path, only what was recorded.
+public struct FileArtifact: Codable, Sendable, Hashable {
+    /// Where the file is, or `nil` for an artifact decoded from a store.
+    public let path: String?
+    /// The digest of the file's content, once encoded or decoded.
+    public private(set) var content: Digest?
+    /// The file's size in bytes, once encoded or decoded.
+    public private(set) var size: Int64?
+    /// Whether the file's owner may execute it, once encoded or decoded.
+    public private(set) var isExecutable: Bool?
+
+    /// The file at `path` (absolute, or relative to the working directory).
+    public init(_ path: String) {
+        self.path = path
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case content, size, executable
+    }
+
+    /// Reads what a store recorded: content digest, size and executable bit.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = nil
+        content = try container.decode(Digest.self, forKey: .content)
+        size = try container.decode(Int64.self, forKey: .size)
+        isExecutable = try container.decode(Bool.self, forKey: .executable)
+    }
+
+    /// Writes the content digest, size and executable bit of the file as it is now (an
+    /// artifact without a path writes what it holds).
+    ///
+    /// - Throws: ``FlecheError/invalidArtifact(path:reason:)`` when the path is missing or
+    ///   not a regular file, ``FlecheError/io(path:operation:errno:)`` when it cannot be read.
+    public func encode(to encoder: any Encoder) throws {
+        let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
+        let described = try path.map { try Self.describe($0, algorithm: algorithm, cache: FileDigestCache.current) }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(described?.content ?? content, forKey: .content)
+        try container.encode(described?.size ?? size, forKey: .size)
+        try container.encode(described?.isExecutable ?? isExecutable, forKey: .executable)
+    }
+
+    /// This artifact with its content digest, size and executable bit read from its path.
+    public func described(
+        using algorithm: DigestAlgorithm = .sha256, cache: FileDigestCache = .current
+    ) throws -> FileArtifact {
+        guard let path else { return self }
+        return try Self.describe(path, algorithm: algorithm, cache: cache)
+    }
+
+    static func describe(_ path: String, algorithm: DigestAlgorithm, cache: FileDigestCache) throws -> FileArtifact {
+        switch try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) {
+        case .regular(let identity, let executable)?:
+            var artifact = FileArtifact(path)
+            artifact.content = try cache.digest(ofFileAt: path, identity: identity, algorithm: algorithm)
+            artifact.size = identity.size
+            artifact.isExecutable = executable
+            return artifact
+        case nil:
+            throw FlecheError.invalidArtifact(path: path, reason: "no such file")
+        case .directory?:
+            throw FlecheError.invalidArtifact(path: path, reason: "is a directory: pass it as a DirectoryArtifact")
+        case .symbolicLink?, .other?:
+            throw FlecheError.invalidArtifact(path: path, reason: "is not a regular file")
+        }
+    }
+}

@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLECHE_STORE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleche
 export FLECHE_STORE
 
-.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin check-memoized-rebuild deps build bench bench-push bench-trim bench-s3 clean
+.PHONY: demo test test-layers test-sanitized fuzz docs check-fixture-plugin check-memoized-rebuild deps build bench bench-push bench-trim bench-s3 bench-artifacts clean
 
 deps:
 	@bash .ci/install-deps
@@ -82,6 +82,9 @@ bench: deps
 	python3 Benchmarks/compare.py --fleche $$($(SWIFT) build -c release --show-bin-path)/FlecheBenchmarks \
 		--python .build-bench/venv/bin/python --n $(BENCH_N) --reps $(BENCH_REPS)
 	@echo
+	@echo "== file and directory arguments (tmpfs)"
+	@$(MAKE) --no-print-directory bench-artifacts
+	@echo
 	@echo "== the S3 tier (SeaweedFS on loopback)"
 	@$(MAKE) --no-print-directory bench-s3
 
@@ -91,6 +94,16 @@ bench-push: deps
 	$(SWIFT) build -c release --product fleche
 	$(SWIFT) build -c release --product FlecheTestWorker
 	python3 Benchmarks/push_bench.py --bin $$($(SWIFT) build -c release --show-bin-path) --n $(BENCH_PUSH_N) --reps $(BENCH_REPS)
+
+# File and directory arguments on tmpfs: a 1 GiB file hashed against sha256sum and openssl,
+# a tree of BENCH_TREE_FILES files described first and unchanged (the stat cache) against a
+# readdir+lstat walk of it, and a memoized call on the unchanged tree; 5 rounds interleaved.
+BENCH_TREE_FILES ?= 10000
+bench-artifacts: deps
+	$(SWIFT) build -c release --product FlecheBenchmarks
+	@rm -rf /dev/shm/fleche-bench-artifacts && mkdir -p /dev/shm/fleche-bench-artifacts
+	$$($(SWIFT) build -c release --show-bin-path)/FlecheBenchmarks artifacts /dev/shm/fleche-bench-artifacts $(BENCH_TREE_FILES)
+	@rm -rf /dev/shm/fleche-bench-artifacts
 
 # Automatic trimming under 4 writers filling a store 12 times its budget, on tmpfs, interleaved
 # with the same writers and no budget: the largest size sampled, the slowest call, the time.

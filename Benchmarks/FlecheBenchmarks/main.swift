@@ -9,19 +9,42 @@
 //   FlecheBenchmarks hit-variants DIR N   N hits with single flight off, on (the default),
 //                                         on with an event observer, and through two handles
 //                                         alike but for recordsUse; 7 rounds interleaved
+//   FlecheBenchmarks artifacts DIR N      file and directory arguments: a 1 GiB file hashed
+//                                         against sha256sum, a tree of N files first and
+//                                         unchanged against a readdir+lstat walk (Artifacts.swift)
+//   FlecheBenchmarks profile-tree DIR N   only the unchanged tree of N files, for `perf record`
 //
 // Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.
 import Fleche
 import Foundation
 
 let arguments = CommandLine.arguments
-let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json", "hit-variants"]
+let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json", "hit-variants", "artifacts", "profile-tree"]
 guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: FlecheBenchmarks \(modes.joined(separator: "|")) DIR N\n".utf8))
     exit(2)
 }
 let mode = arguments[1]
 let root = arguments[2]
+
+if mode == "artifacts" {
+    do {
+        try ArtifactBenchmark.run(root: root, files: n)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("FlecheBenchmarks: \(error)\n".utf8))
+        exit(1)
+    }
+}
+if mode == "profile-tree" {
+    do {
+        try ArtifactBenchmark.profileTree(root: root, files: n)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("FlecheBenchmarks: \(error)\n".utf8))
+        exit(1)
+    }
+}
 
 func run() throws -> [(String, JSON)] {
     var results: [(String, JSON)] = []

@@ -18,7 +18,10 @@ extension FileSystem {
         } catch {
             throw failure(path, "stat", error)
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+        // A small file gets a small buffer: a 1 MiB allocation is an `mmap` and a `munmap`
+        // (a tree of small files would pay two system calls more per file).
+        let capacity = min(bufferSize, (Int(identity.size) + 1 + 4095) / 4096 * 4096)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         defer { buffer.deallocate() }
         while true {
             let count: Int

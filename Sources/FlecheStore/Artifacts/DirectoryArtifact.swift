@@ -17,7 +17,7 @@ import FlecheValue
 /// files that must be read are hashed on every core.
 ///
 /// A symbolic link, socket or device inside the tree is refused
-/// (``FlecheError/invalidArtifact(path:reason:)``) rather than followed out of it or skipped.
+/// (`FlecheError.invalidArtifact(path:reason:)`) rather than followed out of it or skipped.
 public struct DirectoryArtifact: Codable, Sendable, Hashable {
     /// Where the directory is, or `nil` for an artifact decoded from a store.
     public let path: String?
@@ -49,8 +49,8 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
 
     /// Writes the tree as it is now (an artifact without a path writes what it holds).
     ///
-    /// - Throws: ``FlecheError/invalidArtifact(path:reason:)`` for a missing directory or an
-    ///   entry that is not a regular file or directory, ``FlecheError/io(path:operation:errno:)``
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` for a missing directory or an
+    ///   entry that is not a regular file or directory, `FlecheError.io(path:operation:errno:)`
     ///   when a file cannot be read.
     public func encode(to encoder: any Encoder) throws {
         let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256

@@ -16,7 +16,7 @@ struct DirectoryTree {
 
     /// Walks the directory at `root`.
     ///
-    /// - Throws: ``FlecheError/invalidArtifact(path:reason:)`` for a symbolic link, socket,
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` for a symbolic link, socket,
     ///   pipe or device in the tree, or a name that is not UTF-8.
     static func walk(_ root: String) throws -> DirectoryTree {
         var tree = DirectoryTree()

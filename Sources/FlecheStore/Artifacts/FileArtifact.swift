@@ -50,8 +50,8 @@ public struct FileArtifact: Codable, Sendable, Hashable {
     /// Writes the content digest, size and executable bit of the file as it is now (an
     /// artifact without a path writes what it holds).
     ///
-    /// - Throws: ``FlecheError/invalidArtifact(path:reason:)`` when the path is missing or
-    ///   not a regular file, ``FlecheError/io(path:operation:errno:)`` when it cannot be read.
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` when the path is missing or
+    ///   not a regular file, `FlecheError.io(path:operation:errno:)` when it cannot be read.
     public func encode(to encoder: any Encoder) throws {
         let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
         let described = try path.map { try Self.describe($0, algorithm: algorithm, cache: FileDigestCache.current) }

@@ -93,7 +93,7 @@ public final class FileDigestCache: Sendable {
             return entry.digest
         }
         if let known { return known }
-        return try hash(path, identity: identity, key: key, algorithm: algorithm)
+        return try hash(path, algorithm: algorithm)
     }
 
     /// The digests entries give for files with these identities (`nil` where none does),
@@ -110,7 +110,8 @@ public final class FileDigestCache: Sendable {
         }
     }
 
-    private func hash(_ path: String, identity: FileIdentity, key: Key, algorithm: DigestAlgorithm) throws -> Digest {
+    /// Reads and hashes the file, and records its entry when it has settled.
+    private func hash(_ path: String, algorithm: DigestAlgorithm) throws -> Digest {
         for _ in 0..<3 {
             let started = FileSystem.now()
             var digester = BytesDigester(algorithm)
@@ -133,6 +134,8 @@ public final class FileDigestCache: Sendable {
                 continue
             }
             if max(opened.modified, opened.changed) < started - settleTime {
+                // Under the file opened (a file replaced since its `lstat` has another inode).
+                let key = Key(device: opened.device, inode: opened.inode, algorithm: algorithm)
                 record(Entry(identity: opened, digest: digest), key: key, path: path)
             }
             return digest
@@ -144,7 +147,7 @@ public final class FileDigestCache: Sendable {
 
     private func record(_ entry: Entry, key: Key, path: String) {
         state.withLock { $0.entries[key] = entry }
-        guard let file, !path.contains("\n") else { return }
+        guard let file, !path.utf8.contains(UInt8(ascii: "\n")) else { return }
         // The path serves only compaction (is the file still there, unchanged?): absolute,
         // so that a later process in another working directory finds it.
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path

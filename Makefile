@@ -72,7 +72,9 @@ check-fixture-plugin: deps
 check-memoized-rebuild: deps
 	SWIFT=$(SWIFT) bash scripts/check-memoized-rebuild.sh
 
-# Side by side with the reference library (installed from PyPI into .build-bench/venv).
+# Side by side with the reference library (installed from PyPI into .build-bench/venv): the
+# primary table on tmpfs, a secondary one on the disk (.build-bench/disk), each miss and hit
+# beside its floor in the store's own folders, instruction counts under callgrind.
 BENCH_N ?= 10000
 BENCH_REPS ?= 5
 bench: deps

@@ -7,7 +7,13 @@ ratio of two medians measured in the same run: against the reference, and agains
 (file creation, file read, hashing, raw write) measured by the Swift side in the same process
 and file system.
 
+Two tables: the primary one on tmpfs (where the library's own cost shows; file creation on
+ext4 swings tenfold), a secondary one on the disk; each miss and hit is timed beside its floor
+in the store's own folders (FlecheBenchmarks/InterleavedFloors.swift); the miss and hit paths
+also get instruction counts under callgrind, tracked from run to run in instructions.json.
+
 usage: compare.py --fleche BIN --python PY [--n 10000] [--reps 5] [--growth 1000,10000,100000]
+                  [--tmpfs /dev/shm] [--disk DIR] [--disk-reps 3]
 """
 import argparse
 import datetime
@@ -54,30 +60,29 @@ def main():
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--growth", default="1000,10000,100000")
+    parser.add_argument("--tmpfs", default="/dev/shm", help="a folder on tmpfs: the primary table")
+    parser.add_argument("--disk", default=os.path.join(ROOT, ".build-bench", "disk"),
+                        help="a folder on the disk: the secondary table")
+    parser.add_argument("--disk-reps", type=int, default=3)
     args = parser.parse_args()
     n = args.n
     reference_cmd = [args.python, os.path.join(HERE, "reference_bench.py")]
+    os.makedirs(args.disk, exist_ok=True)
 
-    fleche_runs, reference_runs = [], []
-    for rep in range(args.reps):
-        # A B A B: each repetition runs both sides back to back on fresh stores.
-        fleche_runs.append(run_side_n(args.fleche, "workload", n))
-        reference_runs.append(run_reference(reference_cmd, n))
-        print(f"rep {rep + 1}/{args.reps}: fleche misses {fmt_time(fleche_runs[-1]['a_miss_total_s'])}, "
-              f"reference misses {fmt_time(reference_runs[-1]['a_miss_total_s'])}", flush=True)
+    primary = workload(args.fleche, reference_cmd, n, args.reps, args.tmpfs, "tmpfs")
+    secondary = workload(args.fleche, reference_cmd, n, args.disk_reps, args.disk, "disk")
 
     growth = {}
     for size in [int(s) for s in args.growth.split(",") if s]:
-        runs = [run_side_n(args.fleche, "growth", size) for _ in range(3 if size <= 10_000 else 1)]
+        runs = [run_side_n(args.fleche, "growth", size, args.tmpfs) for _ in range(3 if size <= 10_000 else 1)]
         growth[size] = {key: median(runs, key) / size for key in
-                        ("a_miss_total_s", "b_hit_total_s", "c_query_count_s", "d_gc_s")}
-        growth[size]["floor"] = min(median(runs, "floor_create_small_file_s"), median(runs, "floor_create_small_file_after_s"))
+                        ("a_miss_total_s", "b_hit_total_s", "c_query_count_s", "d_gc_s", "floor_create_small_file_s")}
         print(f"growth N={size}: miss {fmt_time(growth[size]['a_miss_total_s'])}/call, "
               f"hit {fmt_time(growth[size]['b_hit_total_s'])}/call", flush=True)
 
     # Manifest reading: Fleche's readers against Foundation's on the workload's manifest,
     # interleaved round by round inside one process (the best of 5 rounds of 20,000 reads).
-    reading = run_side_n(args.fleche, "json", 20_000)
+    reading = run_side_n(args.fleche, "json", 20_000, args.tmpfs)
     json_rows = []
     for label, ours, theirs, their_label in [
         ("the hit path (result member only)", "json_fleche_result_only_s", "json_foundation_decoder_result_only_s",
@@ -88,57 +93,17 @@ def main():
     ]:
         json_rows.append(f"| {label} | {fmt_time(reading[ours])} | {fmt_time(reading[theirs])} ({their_label}) | "
                          f"{reading[theirs] / reading[ours]:.1f}× |")
-    print(f"manifest reading: hit path {fmt_time(reading['json_fleche_result_only_s'])} vs "
-          f"JSONDecoder {fmt_time(reading['json_foundation_decoder_result_only_s'])}", flush=True)
 
-    F = lambda key: median(fleche_runs, key)
-    R = lambda key: median(reference_runs, key)
-    rows, verdicts = [], []
-
-    def row(label, key, per=None, target=None, floor=None, floor_target=None, floor_label=""):
-        fleche, reference = F(key), R(key)
-        ratio = reference / fleche
-        shown_f = fmt_time(fleche / per) + "/op" if per else fmt_time(fleche)
-        shown_r = fmt_time(reference / per) + "/op" if per else fmt_time(reference)
-        notes = []
-        met = True
-        if target is not None:
-            ok = ratio >= target
-            met &= ok
-            notes.append(f"≥ {target:g}× the reference: {'met' if ok else 'MISSED'}")
-        if floor is not None:
-            multiple = (fleche / (per or 1)) / floor
-            ok = multiple <= floor_target
-            met &= ok
-            notes.append(f"{multiple:.2f}× {floor_label} (≤ {floor_target:g}×): {'met' if ok else 'MISSED'}")
-        rows.append(f"| {label} | {shown_f} | {shown_r} | {ratio:.1f}× | {'; '.join(notes) or '-'} |")
-        if notes:
-            verdicts.append(met)
-
-    floor_create = min(F("floor_create_small_file_s"), F("floor_create_small_file_after_s"))
-    floor_read = F("floor_read_small_file_s")
-    row("(a) miss", "a_miss_total_s", per=n, target=10, floor=floor_create, floor_target=1.5,
-        floor_label="the file-creation floor (1 file written per miss)")
-    row("(b) hit", "b_hit_total_s", per=n, target=20, floor=floor_read, floor_target=2,
-        floor_label="the open+read floor")
-    row(f"(c) query by name, count ({n:,} calls)", "c_query_count_s", target=10)
-    row("(c) query by name, load every result", "c_query_results_s")
-    row("(c) query by name and one argument", "c_query_by_arg_s")
-    row(f"(d) evict {n // 2:,} calls", "d_evict_half_s")
-    row("(d) gc after evicting half", "d_gc_s", target=10)
-    row("(e) save 16 MiB incompressible", "e_save_16MiB_s", target=2,
-        floor=F("floor_sha256_16MiB_s") + F("floor_raw_write_16MiB_s"), floor_target=1.5,
-        floor_label="the hash + raw write floor")
-    row("(e) load 16 MiB incompressible", "e_load_16MiB_s", target=1.5)
-    row("(e) save 16 MiB compressible", "e_compressible_save_16MiB_s")
-    row("(e) load 16 MiB compressible", "e_compressible_load_16MiB_s")
+    instructions = callgrind_rows(args.fleche, args.tmpfs)
+    verdicts = primary["verdicts"] + secondary["verdicts"] + instructions["verdicts"]
 
     growth_rows = []
     sizes = sorted(growth)
     for size in sizes:
         g = growth[size]
         growth_rows.append(f"| {size:,} | {fmt_time(g['a_miss_total_s'])} | {fmt_time(g['b_hit_total_s'])} | "
-                           f"{fmt_time(g['c_query_count_s'])} | {fmt_time(g['d_gc_s'])} | {fmt_time(g['floor'])} |")
+                           f"{fmt_time(g['c_query_count_s'])} | {fmt_time(g['d_gc_s'])} | "
+                           f"{fmt_time(g['floor_create_small_file_s'])} |")
     growth_verdict = ""
     if len(sizes) >= 2:
         small, large = growth[sizes[0]], growth[sizes[-1]]
@@ -150,40 +115,50 @@ def main():
                           f"misses {miss_ratio:.2f}× (target ≤ 1.5×): {'met' if ok else 'MISSED'}. "
                           f"Query and gc per call: {large['c_query_count_s'] / small['c_query_count_s']:.2f}× and "
                           f"{large['d_gc_s'] / small['d_gc_s']:.2f}× (linear growth is 1×). "
-                          f"Misses as a multiple of the file-creation floor measured at the same size: "
-                          f"{small['a_miss_total_s'] / small['floor']:.2f}× at {sizes[0]:,}, "
-                          f"{large['a_miss_total_s'] / large['floor']:.2f}× at {sizes[-1]:,}.")
+                          f"Misses as a multiple of the file-creation floor beside them: "
+                          f"{small['a_miss_total_s'] / small['floor_create_small_file_s']:.2f}× at {sizes[0]:,}, "
+                          f"{large['a_miss_total_s'] / large['floor_create_small_file_s']:.2f}× at {sizes[-1]:,}.")
 
-    floors = [
-        f"| create + write + rename a small file (smaller of: before the misses "
-        f"{fmt_time(F('floor_create_small_file_s'))}, right after them {fmt_time(F('floor_create_small_file_after_s'))}) "
-        f"| {fmt_time(floor_create)} |",
-        f"| open + read + close a small file | {fmt_time(floor_read)} |",
-        f"| SHA-256, 16 MiB | {fmt_time(F('floor_sha256_16MiB_s'))} ({16 / F('floor_sha256_16MiB_s') / 1024:.2f} GiB/s) |",
-        f"| XXH3, 16 MiB | {fmt_time(F('floor_xxh3_16MiB_s'))} ({16 / F('floor_xxh3_16MiB_s') / 1024:.2f} GiB/s) |",
-        f"| zlib level 1, 16 MiB of text | {fmt_time(F('floor_zlib1_16MiB_s'))} ({16 / F('floor_zlib1_16MiB_s'):.0f} MiB/s) |",
-        f"| write + rename 16 MiB | {fmt_time(F('floor_raw_write_16MiB_s'))} |",
-    ]
     reference_version = subprocess.run([args.python, "-c", "import fleche; print(fleche.__version__)"],
                                        capture_output=True, text=True).stdout.strip()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     table = "\n".join([
-        f"Measured {when} on {machine()}; N = {n:,}, {args.reps} interleaved repetitions, medians; "
-        f"reference: fleche {reference_version} (Python {platform.python_version()}), pickle store; "
-        f"Fleche: release build, default file store (SHA-256). "
-        f"{sum(verdicts)} of {len(verdicts)} targets met.",
+        f"Measured {when} on {machine()}; N = {n:,}, medians of interleaved repetitions (Fleche, then the "
+        f"reference, on fresh stores); reference: fleche {reference_version} (Python {platform.python_version()}), "
+        f"pickle store; Fleche: release build, default file store (SHA-256). Floors: each miss beside a file "
+        f"created, written and renamed into the same shard folder of `calls/`, each hit beside an open, read and "
+        f"close of the manifest it reads, alternating which goes first. {sum(verdicts)} of {len(verdicts)} targets met.",
+        "",
+        f"**tmpfs** ({args.tmpfs}, {args.reps} repetitions): the library's own cost.",
         "",
         "| measure | Fleche | reference | speed-up | targets |",
         "|---|---|---|---|---|",
-        *rows,
+        *primary["rows"],
         "",
-        "Floors, measured in the same run and file system:",
-        "",
-        "| floor | time |",
+        "| floor (tmpfs) | time |",
         "|---|---|",
-        *floors,
+        *primary["floors"],
         "",
-        "Growth (Fleche, cost per call):",
+        "Instructions per call under `valgrind --tool=callgrind` (repeatable whatever the machine does; "
+        "`FlecheBenchmarks profile-hits` on tmpfs, 2,000 calls, start-up subtracted; target: no more than 2% "
+        "above the last run's, kept in Benchmarks/instructions.json):",
+        "",
+        "| path | instructions per call | last run | target |",
+        "|---|---|---|---|",
+        *instructions["rows"],
+        "",
+        f"**disk** ({secondary['filesystem']}, {args.disk_reps} repetitions): what users see; file creation "
+        f"swings several-fold between repetitions here.",
+        "",
+        "| measure | Fleche | reference | speed-up | targets |",
+        "|---|---|---|---|---|",
+        *secondary["rows"],
+        "",
+        "| floor (disk) | time |",
+        "|---|---|",
+        *secondary["floors"],
+        "",
+        "Growth on tmpfs (Fleche, cost per call):",
         "",
         "| calls | miss | hit | query (count) | gc | file-creation floor |",
         "|---|---|---|---|---|---|",
@@ -204,18 +179,119 @@ def main():
     replace_between(os.path.join(ROOT, "README.md"), "bench", table)
 
 
-def run_side_n(binary, mode, n):
-    return run_side_args([binary, mode], n)
+def filesystem_of(path):
+    out = subprocess.run(["df", "--output=fstype", path], capture_output=True, text=True).stdout.split()
+    return out[-1] if out else "unknown"
 
 
-def run_reference(command, n):
-    return run_side_args(command, n)
+def workload(binary, reference_cmd, n, reps, root, label):
+    """The workload's table on one file system: rows with targets, floors, verdicts."""
+    fleche_runs, reference_runs = [], []
+    for rep in range(reps):
+        # A B A B: each repetition runs both sides back to back on fresh stores.
+        fleche_runs.append(run_side_n(binary, "workload", n, root))
+        reference_runs.append(run_side_args(reference_cmd, n, root))
+        print(f"{label} rep {rep + 1}/{reps}: fleche misses {fmt_time(fleche_runs[-1]['a_miss_total_s'])}, "
+              f"reference misses {fmt_time(reference_runs[-1]['a_miss_total_s'])}", flush=True)
+    F = lambda key: median(fleche_runs, key)
+    R = lambda key: median(reference_runs, key)
+    rows, verdicts = [], []
+
+    def row(label, key, per=None, target=None, floor=None, floor_target=None, floor_label=""):
+        fleche, reference = F(key), R(key)
+        ratio = reference / fleche
+        shown_f = fmt_time(fleche / per) + "/op" if per else fmt_time(fleche)
+        shown_r = fmt_time(reference / per) + "/op" if per else fmt_time(reference)
+        notes = []
+        if target is not None:
+            ok = ratio >= target
+            verdicts.append(ok)
+            notes.append(f"≥ {target:g}× the reference: {'met' if ok else 'MISSED'}")
+        if floor is not None:
+            multiple = (fleche / (per or 1)) / floor
+            ok = multiple <= floor_target
+            verdicts.append(ok)
+            notes.append(f"{multiple:.2f}× {floor_label} (≤ {floor_target:g}×): {'met' if ok else 'MISSED'}")
+        rows.append(f"| {label} | {shown_f} | {shown_r} | {ratio:.1f}× | {'; '.join(notes)} |")
+
+    floor_create = F("floor_create_small_file_s") / n
+    floor_read = F("floor_read_small_file_s") / n
+    row("(a) miss", "a_miss_total_s", per=n, target=10, floor=floor_create, floor_target=1.5,
+        floor_label="the create+write+rename floor beside it")
+    row("(b) hit", "b_hit_total_s", per=n, target=20, floor=floor_read, floor_target=1.5,
+        floor_label="the open+read floor beside it")
+    row(f"(c) query by name, count ({n:,} calls)", "c_query_count_s", target=10)
+    row("(c) query by name, load every result", "c_query_results_s", target=10)
+    row("(c) query by name and one argument", "c_query_by_arg_s", target=10)
+    row(f"(d) evict {n // 2:,} calls", "d_evict_half_s", target=5)
+    row("(d) gc after evicting half", "d_gc_s", target=10)
+    row("(e) save 16 MiB incompressible", "e_save_16MiB_s", target=1.5,
+        floor=F("floor_sha256_16MiB_s") + F("floor_raw_write_16MiB_s"), floor_target=1.5,
+        floor_label="the hash + raw write floor")
+    row("(e) load 16 MiB incompressible", "e_load_16MiB_s", target=1.5)
+    row("(e) save 16 MiB compressible", "e_compressible_save_16MiB_s", target=1.5)
+    row("(e) load 16 MiB compressible", "e_compressible_load_16MiB_s", target=1.5)
+    floors = [
+        f"| create + write + rename a small file, beside each miss | {fmt_time(floor_create)} |",
+        f"| open + read + close the manifest, beside each hit | {fmt_time(floor_read)} |",
+        f"| SHA-256, 16 MiB | {fmt_time(F('floor_sha256_16MiB_s'))} ({16 / F('floor_sha256_16MiB_s') / 1024:.2f} GiB/s) |",
+        f"| XXH3, 16 MiB | {fmt_time(F('floor_xxh3_16MiB_s'))} ({16 / F('floor_xxh3_16MiB_s') / 1024:.2f} GiB/s) |",
+        f"| zlib level 1, 16 MiB of text | {fmt_time(F('floor_zlib1_16MiB_s'))} ({16 / F('floor_zlib1_16MiB_s'):.0f} MiB/s) |",
+        f"| write + rename 16 MiB | {fmt_time(F('floor_raw_write_16MiB_s'))} |",
+    ]
+    return {"rows": rows, "floors": floors, "verdicts": verdicts, "filesystem": f"{root}, {filesystem_of(root)}"}
 
 
-def run_side_args(command, n):
-    """Runs one repetition on a fresh store in a new temp directory; returns its JSON."""
+def callgrind_rows(binary, root):
+    """Instructions per miss and per hit under callgrind, against Benchmarks/instructions.json."""
+    if shutil.which("valgrind") is None or shutil.which("objcopy") is None:
+        return {"rows": ["| (valgrind not installed) | - | - | - |"], "verdicts": []}
+    stripped = os.path.join(tempfile.mkdtemp(prefix="fleche-callgrind-"), "FlecheBenchmarks")
+    # valgrind cannot read the debug information Swift's release builds carry.
+    subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
+
+    def instructions(directory, n):
+        out_file = os.path.join(os.path.dirname(stripped), "callgrind.out")
+        run = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", stripped,
+                              "profile-hits", directory, str(n)], capture_output=True, text=True)
+        found = re.search(r"Collected : (\d+)", run.stderr)
+        if run.returncode != 0 or not found:
+            sys.exit(f"callgrind failed:\n{run.stderr[-2000:]}")
+        return int(found.group(1))
+
+    n = 2000
+    filled, empty = tempfile.mkdtemp(dir=root), tempfile.mkdtemp(dir=root)
+    try:
+        baseline = instructions(empty, 0)
+        misses = (instructions(filled, n) - baseline) / n       # the first run fills: n misses
+        hits = (instructions(filled, n) - baseline) / (20 * n)  # the second: 20 x n hits
+    finally:
+        shutil.rmtree(filled, ignore_errors=True)
+        shutil.rmtree(empty, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(stripped), ignore_errors=True)
+    path = os.path.join(HERE, "instructions.json")
+    last = json.load(open(path)) if os.path.exists(path) else {}
+    rows, verdicts = [], []
+    for label, key, value in [("miss", "miss", misses), ("hit", "hit", hits)]:
+        previous = last.get(key)
+        ok = previous is None or value <= previous * 1.02
+        verdicts.append(ok)
+        rows.append(f"| {label} | {value:,.0f} | {f'{previous:,.0f}' if previous else '-'} | "
+                    f"≤ 1.02× the last run: {'met' if ok else 'MISSED'} |")
+    with open(path, "w") as handle:
+        json.dump({"miss": round(misses), "hit": round(hits)}, handle, indent=2)
+        handle.write("\n")
+    return {"rows": rows, "verdicts": verdicts}
+
+
+def run_side_n(binary, mode, n, root):
+    return run_side_args([binary, mode], n, root)
+
+
+def run_side_args(command, n, root):
+    """Runs one repetition on a fresh store in a new folder under `root`; returns its JSON."""
     os.sync()  # flush earlier repetitions' writeback outside the timed region
-    directory = tempfile.mkdtemp(prefix="fleche-bench-")
+    directory = tempfile.mkdtemp(prefix="fleche-bench-", dir=root)
     try:
         out = subprocess.run(command + [directory, str(n)], capture_output=True, text=True)
         if out.returncode != 0:

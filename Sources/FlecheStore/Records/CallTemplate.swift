@@ -6,9 +6,11 @@ public enum ValuePattern: Sendable, Hashable {
     /// Matches values whose digest starts with this hex prefix.
     case digestPrefix(String)
 
-    /// Matches values equal (by digest) to `value`.
-    public static func equals<T: Encodable>(_ value: T) throws -> ValuePattern {
-        .value(try ValueEncoder().encode(value))
+    /// Matches values equal (by digest) to `value`. A file or directory artifact is keyed by
+    /// its content's digests under `contentAlgorithm`: give the store's algorithm when it is
+    /// not SHA-256 (`cache.algorithm`), as a memoized call does.
+    public static func equals<T: Encodable>(_ value: T, contentAlgorithm: DigestAlgorithm = .sha256) throws -> ValuePattern {
+        .value(try ValueEncoder(contentAlgorithm: contentAlgorithm).encode(value))
     }
 }
 

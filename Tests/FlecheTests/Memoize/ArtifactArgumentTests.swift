@@ -102,6 +102,12 @@ struct ArtifactArgumentTests {
             let record = try setup.cache.load(key).record
             let stored = try #require(record.arguments.first?.value.inline)
             let decoded = try ValueDecoder().decode(FileArtifact.self, from: stored)
+            // A query by the artifact finds the call when it digests under the store's algorithm.
+            let copy = FileArtifact(setup.directory.sub("b/copy-of-model.bin"))
+            let original = FileArtifact(setup.directory.sub("a/model.bin"))
+            #expect(try setup.cache.query(name: "size", arguments: ["file": .equals(original, contentAlgorithm: .xxh3)]).count() == 1)
+            #expect(try setup.cache.query(name: "size", arguments: ["file": .equals(original)]).count() == 0)
+            #expect(try setup.cache.query(name: "size", arguments: ["file": .equals(copy, contentAlgorithm: .xxh3)]).count() == 1)
             #expect(decoded.path == nil)
             #expect(decoded.content == Value.bytes(Data(content.utf8)).digest(using: .xxh3))
             #expect(decoded.size == 1000)

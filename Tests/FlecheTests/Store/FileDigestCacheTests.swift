@@ -92,4 +92,31 @@ struct FileDigestCacheTests {
         // Rewritten with the one live entry.
         #expect(try String(contentsOfFile: file, encoding: .utf8) == good)
     }
+    @Test("caches appending to one file at once (processes of one machine) leave every line whole")
+    func concurrentAppends() throws {
+        let directory = try TemporaryDirectory()
+        let paths = (0..<400).map { directory.sub("input-\($0).txt") }
+        for (index, path) in paths.enumerated() { try write(Array("content \(index)\n".utf8), to: path) }
+        Thread.sleep(forTimeInterval: 0.1)
+        let file = directory.sub("file-digests")
+        let writers = (0..<4).map { _ in FileDigestCache(file: file, settleTime: 0.05) }
+        let identities = try paths.map { try identity(of: $0) }
+        let failures = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: writers.count) { writer in
+            for index in stride(from: writer, to: paths.count, by: writers.count) {
+                do {
+                    _ = try writers[writer].digest(ofFileAt: paths[index], identity: identities[index], algorithm: .sha256)
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == paths.count)
+        #expect(lines.allSatisfy { $0.split(separator: " ").count == 9 })
+        let reader = FileDigestCache(file: file, settleTime: 0.05)
+        #expect(reader.knownDigests(of: identities, algorithm: .sha256).allSatisfy { $0 != nil })
+        #expect(reader.counters == .init(reused: paths.count, hashedFiles: 0, hashedBytes: 0))
+    }
 }

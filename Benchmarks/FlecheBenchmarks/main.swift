@@ -27,18 +27,13 @@ guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[
 let mode = arguments[1]
 let root = arguments[2]
 
-if mode == "artifacts" {
+if mode == "artifacts" || mode == "profile-tree" {
     do {
-        try ArtifactBenchmark.run(root: root, files: n)
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("FlecheBenchmarks: \(error)\n".utf8))
-        exit(1)
-    }
-}
-if mode == "profile-tree" {
-    do {
-        try ArtifactBenchmark.profileTree(root: root, files: n)
+        if mode == "artifacts" {
+            try ArtifactBenchmark.run(root: root, files: n)
+        } else {
+            try ArtifactBenchmark.profileTree(root: root, files: n)
+        }
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("FlecheBenchmarks: \(error)\n".utf8))

@@ -19,6 +19,13 @@ package struct FileIdentity: Sendable, Hashable {
     /// Status-change time, nanoseconds since 1970.
     package var changed: Int64
 
+    /// The identity `stat` (or `lstat`, `fstat`) reported.
+    init(_ info: stat) {
+        self.init(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            modified: FileSystem.nanoseconds(info.st_mtim), changed: FileSystem.nanoseconds(info.st_ctim))
+    }
+
     package init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, changed: Int64) {
         self.device = device
         self.inode = inode
@@ -50,10 +57,7 @@ extension FileSystem {
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            let identity = FileIdentity(
-                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim))
-            return .regular(identity, executable: info.st_mode & S_IXUSR != 0)
+            return .regular(FileIdentity(info), executable: info.st_mode & S_IXUSR != 0)
         case S_IFDIR: return .directory
         case S_IFLNK: return .symbolicLink
         default: return .other

@@ -11,10 +11,7 @@ extension FileSystem {
         defer { try? descriptor.close() }
         let identity: FileIdentity
         do {
-            let info = try descriptor.stat().rawValue
-            identity = FileIdentity(
-                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim))
+            identity = FileIdentity(try descriptor.stat().rawValue)
         } catch {
             throw failure(path, "stat", error)
         }

@@ -134,7 +134,7 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// Every readable record, read on all cores (a query over many calls is bound by reading
     /// and parsing one small file each); unreadable ones are skipped with a warning.
     public func records() throws -> [(key: Digest, record: CallRecord)] {
-        try readableRecords(loadAll(keys()))
+        try readable(loadAll(keys()))
     }
 
     /// Every readable record with only `members` of its manifest built (besides `name`; see
@@ -148,41 +148,20 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// The records of `keys` as ``records(members:)`` reads them (those that do not read are
     /// left out).
     public func records(of keys: [Digest], members: Set<String>) -> [(key: Digest, record: CallRecord)] {
-        readableRecords(inParallel(keys) { key in
-            Result {
-                guard let record = try decodeManifest(key, { try CallManifest.decode($0, members: members) }) else {
-                    throw FlecheError.notFound(key: key.hex)
-                }
-                return record
-            }
-        })
+        readable(decodeAll(keys) { try CallManifest.decode($0, members: members) })
     }
 
     /// Every readable manifest's function, object references and size, read on all cores
     /// without building inline values or metadata: what ``DiskUsage`` measures. Unreadable
     /// manifests are skipped with a warning.
     package func references() throws -> [ManifestReferences] {
-        var out: [ManifestReferences] = []
-        for (key, result) in inParallel(try keys(), { key in
-            Result { () throws -> ManifestReferences in
-                guard let read = try decodeManifest(key, { try ManifestReferences(parsing: $0) }) else { throw FlecheError.notFound(key: key.hex) }
-                return read
-            }
-        }) {
-            switch result {
-            case .success(let read): out.append(read)
-            case .failure(let error as FlecheError) where error.isMiss: continue
-            case .failure(let error):
-                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
-            }
-        }
-        return out
+        readable(decodeAll(try keys()) { try ManifestReferences(parsing: $0) }).map(\.record)
     }
 
-    /// The records that read, in order; those gone since the listing are left out, others
-    /// that did not read with a warning.
-    private func readableRecords(_ loaded: [(Digest, Result<CallRecord, any Error>)]) -> [(key: Digest, record: CallRecord)] {
-        var out: [(key: Digest, record: CallRecord)] = []
+    /// What was read of each manifest that read, in order; those gone since the listing are
+    /// left out, others that did not read with a warning.
+    private func readable<T>(_ loaded: [(Digest, Result<T, any Error>)]) -> [(key: Digest, record: T)] {
+        var out: [(key: Digest, record: T)] = []
         for (key, result) in loaded {
             switch result {
             case .success(let record): out.append((key, record))
@@ -198,12 +177,20 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// `checkingSignatures`, manifests this store's keys did not sign load too (gc marks from
     /// every manifest).
     func loadAll(_ keys: [Digest], checkingSignatures: Bool = true) -> [(Digest, Result<CallRecord, any Error>)] {
+        decodeAll(keys, checkingSignatures: checkingSignatures) { try CallManifest.decode($0) }
+    }
+
+    /// `decode` of each manifest of `keys` on all cores, in order, as a success or its error
+    /// (a manifest gone since the listing is `notFound`).
+    private func decodeAll<T: Sendable>(
+        _ keys: [Digest], checkingSignatures: Bool = true, _ decode: @Sendable (UnsafeRawBufferPointer) throws -> T
+    ) -> [(Digest, Result<T, any Error>)] {
         inParallel(keys) { key in
             Result {
-                guard let record = try decodeManifest(key, checkingSignature: checkingSignatures, { try CallManifest.decode($0) }) else {
+                guard let read = try decodeManifest(key, checkingSignature: checkingSignatures, decode) else {
                     throw FlecheError.notFound(key: key.hex)
                 }
-                return record
+                return read
             }
         }
     }

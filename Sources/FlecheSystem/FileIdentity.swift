@@ -48,12 +48,11 @@ extension FileSystem {
     /// execute it; `nil` if it does not exist. With `followingLinks`, a symbolic link is
     /// the file it names (`stat`), else itself (`lstat`).
     package static func kind(of path: String, followingLinks: Bool = false) throws(SystemCallError) -> FileKind? {
-        var info = stat()
-        let status = path.withCString { followingLinks ? stat($0, &info) : lstat($0, &info) }
-        guard status == 0 else {
-            let errno = RawCalls.lastError
-            if errno.isMissingPath { return nil }
-            throw failure(path, followingLinks ? "stat" : "lstat", errno)
+        let info: stat
+        switch RawCalls.status(path, followingLinks: followingLinks) {
+        case .success(let found): info = found
+        case .failure(let errno) where errno.isMissingPath: return nil
+        case .failure(let errno): throw failure(path, followingLinks ? "stat" : "lstat", errno)
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:

@@ -24,10 +24,7 @@ extension FileSystem {
     /// The status of `path` itself (a symbolic link is not followed), or `nil` if it cannot
     /// be read.
     package static func status(_ path: String) -> FileStatus? {
-        // `lstat` on the path's own C string: a `FilePath` would normalise it first, which
-        // was four fifths of the call's cost (`fleche stats` looks at every file).
-        var info = stat()
-        guard path.withCString({ lstat($0, &info) }) == 0 else { return nil }
+        guard case .success(let info) = RawCalls.status(path, followingLinks: false) else { return nil }
         let type = info.st_mode & S_IFMT
         return FileStatus(
             size: Int(info.st_size),

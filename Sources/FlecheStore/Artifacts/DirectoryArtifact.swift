@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import FlecheSystem
 import FlecheValue
 
@@ -89,22 +88,15 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
         var digests = cache.knownDigests(of: files.map(\.identity), algorithm: algorithm)
         let missing = digests.indices.filter { digests[$0] == nil }
         guard !missing.isEmpty else { return digests }
+        // One iteration per file: Dispatch hands them to the cores as they free up, so a
+        // large file does not hold back a share of small ones.
         let results = Locked([Result<Digest, any Error>?](repeating: nil, count: missing.count))
-        let workers = min(missing.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let next = Locked(0)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let slot = next.withLock { (counter: inout Int) -> Int in
-                    defer { counter += 1 }
-                    return counter
-                }
-                guard slot < missing.count else { return }
-                let file = files[missing[slot]]
-                let result = Result {
-                    try cache.digest(ofFileAt: root + "/" + file.relativePath, identity: file.identity, algorithm: algorithm)
-                }
-                results.withLock { $0[slot] = result }
+        DispatchQueue.concurrentPerform(iterations: missing.count) { slot in
+            let file = files[missing[slot]]
+            let result = Result {
+                try cache.digest(ofFileAt: root + "/" + file.relativePath, identity: file.identity, algorithm: algorithm)
             }
+            results.withLock { $0[slot] = result }
         }
         for (slot, result) in results.withLock({ $0 }).enumerated() { digests[missing[slot]] = try result!.get() }
         return digests

@@ -44,10 +44,16 @@ public final class FileDigestCache: Sendable {
     /// be trusted, in nanoseconds.
     public let settleTime: Int64
 
+    /// Where a file lives, and the algorithm of the digest: an entry's key (its times and size
+    /// must match too).
     private struct Key: Hashable {
         let device: UInt64
         let inode: UInt64
         let algorithm: DigestAlgorithm
+
+        init(_ identity: FileIdentity, _ algorithm: DigestAlgorithm) {
+            (device, inode, self.algorithm) = (identity.device, identity.inode, algorithm)
+        }
     }
 
     private struct Entry {
@@ -85,14 +91,7 @@ public final class FileDigestCache: Sendable {
     /// `Value.bytes(content)` under `algorithm`), whose `lstat` gave `identity`: from an
     /// entry when one matches, else read and hashed in pieces.
     package func digest(ofFileAt path: String, identity: FileIdentity, algorithm: DigestAlgorithm) throws -> Digest {
-        let key = Key(device: identity.device, inode: identity.inode, algorithm: algorithm)
-        let known: Digest? = state.withLock { state in
-            if !state.loaded { load(into: &state) }
-            guard let entry = state.entries[key], entry.identity == identity else { return nil }
-            state.counters.reused += 1
-            return entry.digest
-        }
-        if let known { return known }
+        if let known = knownDigests(of: [identity], algorithm: algorithm)[0] { return known }
         return try hash(path, algorithm: algorithm)
     }
 
@@ -102,8 +101,7 @@ public final class FileDigestCache: Sendable {
         state.withLock { state in
             if !state.loaded { load(into: &state) }
             return identities.map { identity in
-                let key = Key(device: identity.device, inode: identity.inode, algorithm: algorithm)
-                guard let entry = state.entries[key], entry.identity == identity else { return nil }
+                guard let entry = state.entries[Key(identity, algorithm)], entry.identity == identity else { return nil }
                 state.counters.reused += 1
                 return entry.digest
             }
@@ -135,8 +133,7 @@ public final class FileDigestCache: Sendable {
             }
             if max(opened.modified, opened.changed) < started - settleTime {
                 // Under the file opened (a file replaced since its `lstat` has another inode).
-                let key = Key(device: opened.device, inode: opened.inode, algorithm: algorithm)
-                record(Entry(identity: opened, digest: digest), key: key, path: path)
+                record(Entry(identity: opened, digest: digest), algorithm: algorithm, path: path)
             }
             return digest
         }
@@ -145,13 +142,13 @@ public final class FileDigestCache: Sendable {
 
     // MARK: Persistence
 
-    private func record(_ entry: Entry, key: Key, path: String) {
-        state.withLock { $0.entries[key] = entry }
+    private func record(_ entry: Entry, algorithm: DigestAlgorithm, path: String) {
+        state.withLock { $0.entries[Key(entry.identity, algorithm)] = entry }
         guard let file, !path.utf8.contains(UInt8(ascii: "\n")) else { return }
         // The path serves only compaction (is the file still there, unchanged?): absolute,
         // so that a later process in another working directory finds it.
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        let line = Self.line(entry, algorithm: key.algorithm, path: absolute)
+        let line = Self.line(entry, algorithm: algorithm, path: absolute)
         do {
             try fenced { try FileSystem.append(Array(line.utf8), to: file) }
         } catch {
@@ -181,9 +178,7 @@ public final class FileDigestCache: Sendable {
             let digest = Digest(hex: String(fields[7])), digest.bytes.count == algorithm.digestByteCount
         else { return nil }
         let identity = FileIdentity(device: device, inode: inode, size: size, modified: modified, changed: changed)
-        return Line(
-            key: Key(device: device, inode: inode, algorithm: algorithm), entry: Entry(identity: identity, digest: digest),
-            path: String(fields[8]))
+        return Line(key: Key(identity, algorithm), entry: Entry(identity: identity, digest: digest), path: String(fields[8]))
     }
 
     /// Reads the file once (under the lock): later lines win; superseded ones are counted,

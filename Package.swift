@@ -37,9 +37,10 @@ let package = Package(
         // MARK: The library, bottom to top
         .target(name: "CThreadStack"),
         .target(name: "CSpawn"),
+        .target(name: "CFileCalls"),
         .target(
             name: "FlecheSystem",
-            dependencies: ["CThreadStack", "CSpawn", .product(name: "SystemPackage", package: "swift-system")]),
+            dependencies: ["CThreadStack", "CSpawn", "CFileCalls", .product(name: "SystemPackage", package: "swift-system")]),
         .target(
             name: "FlecheValue",
             dependencies: [

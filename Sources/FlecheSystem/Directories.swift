@@ -1,3 +1,4 @@
+import CFileCalls
 import SystemPackage
 
 extension FileSystem {
@@ -48,5 +49,22 @@ extension FileSystem {
             }
         }
         if let errno = RawCalls.removeDirectory(path), !errno.isMissingPath { throw failure(path, "rmdir", errno) }
+    }
+
+    /// Puts the finished directory `source` at `target` in one step: renamed there when
+    /// nothing is there, else swapped with what is (`RENAME_EXCHANGE`), whose tree is then
+    /// removed. A reader of `target` sees the old tree or the whole new one.
+    package static func replaceDirectory(_ target: String, with source: String) throws(SystemCallError) {
+        guard let errno = RawCalls.rename(source, target) else { return }
+        guard errno == .directoryNotEmpty || errno == .fileExists || errno == .isDirectory || errno == .notDirectory else {
+            throw failure(target, "rename", errno)
+        }
+        let exchanged = fleche_exchange(source, target)
+        guard exchanged == 0 else { throw failure(target, "renameat2(RENAME_EXCHANGE)", Errno(rawValue: exchanged)) }
+        if let info = status(source), info.isDirectory {
+            try removeTree(source)
+        } else {
+            _ = try removeFile(source)
+        }
     }
 }

@@ -1,11 +1,11 @@
 /// Reading a file of any size in pieces through one buffer, and appending records to a log.
 extension FileSystem {
-    /// Passes the content of the file at `path` to `body` in pieces of at most `bufferSize`
-    /// bytes, in order, and returns the identity of the file as it was opened (`fstat` of the
+    /// Passes the content of the file at `path` (from byte `offset` on) to `body` in pieces
+    /// of at most `bufferSize` bytes, in order, and returns the identity of the file as it was opened (`fstat` of the
     /// open descriptor, so that a file replaced meanwhile is not mistaken for the one read);
     /// `nil` if the file does not exist.
     package static func readPieces(
-        _ path: String, bufferSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
+        _ path: String, from offset: Int = 0, bufferSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> FileIdentity? {
         guard let descriptor = try openForReading(path) else { return nil }
         defer { try? descriptor.close() }
@@ -14,6 +14,13 @@ extension FileSystem {
             identity = FileIdentity(try descriptor.stat().rawValue)
         } catch {
             throw failure(path, "stat", error)
+        }
+        if offset > 0 {
+            do {
+                _ = try descriptor.seek(offset: Int64(offset), from: .start)
+            } catch {
+                throw failure(path, "lseek", error as? Errno ?? .ioError)
+            }
         }
         // A small file gets a small buffer: a 1 MiB allocation is an `mmap` and a `munmap`
         // (a tree of small files would pay two system calls more per file).

@@ -19,7 +19,9 @@
 // is opened with that budget, trimmed automatically (the auto-trim tests); with
 // FLECHE_WORKER_SLOWEST set, the worker prints the slowest call's microseconds
 // (Benchmarks/trim_bench.py). A STORE of the form s3://BUCKET/PREFIX is an S3 store at
-// FLECHE_WORKER_S3_ENDPOINT, with the credentials of the environment.
+// FLECHE_WORKER_S3_ENDPOINT, with the credentials of the environment. `materialize` stores a
+// file result of COUNT MiB and writes it out to FLECHE_WORKER_DESTINATION in a loop, creating
+// FLECHE_WORKER_MARK first (the kill -9 test of materialization).
 import Fleche
 import Foundation
 import FlecheSystem
@@ -57,7 +59,7 @@ enum Blob {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let first = Int(arguments[2]), let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow|blob]\n".utf8))
+    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow|blob|materialize]\n".utf8))
     exit(2)
 }
 let mode = arguments.count > 4 ? arguments[4] : "square"
@@ -103,6 +105,27 @@ do {
         if let mark = environment["FLECHE_WORKER_MARK"] { _ = FileManager.default.createFile(atPath: mark, contents: nil) }
         usleep(UInt32(Int(environment["FLECHE_WORKER_SLEEP"] ?? "") ?? 1_500) * 1_000)
         return [i, 2 * i]
+    }
+    if mode == "materialize" {
+        // A file result of COUNT MiB, stored, then written out of the store again and again
+        // (copied, removed) until the test kills the process mid-write.
+        let destination = environment["FLECHE_WORKER_DESTINATION"] ?? arguments[1] + ".out"
+        let made = memoize("made", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> FileArtifact in
+            let path = arguments[1] + ".made-\(i)"
+            let piece = Blob.make(i)
+            FileManager.default.createFile(atPath: path, contents: Data(repeating: 0, count: 0))
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            for _ in 0..<(count << 20) / piece.count { try handle.write(contentsOf: piece) }
+            try handle.close()
+            return FileArtifact(path)
+        }
+        _ = try made(first)
+        let stored = try made(first)
+        if let mark = environment["FLECHE_WORKER_MARK"] { _ = FileManager.default.createFile(atPath: mark, contents: nil) }
+        while true {
+            try stored.write(to: destination, mode: .copy)
+            try FileManager.default.removeItem(atPath: destination)
+        }
     }
     let gate = environment["FLECHE_WORKER_GATE"].map { directory in
         (mine: directory + "/" + (environment["FLECHE_WORKER_NAME"] ?? "a"),

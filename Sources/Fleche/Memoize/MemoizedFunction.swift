@@ -155,7 +155,19 @@ struct MemoizationCore: Sendable {
             return nil
         }
         do {
-            return try ValueDecoder().decode(R.self, from: value)
+            guard value.mayHoldArtifacts else { return try ValueDecoder().decode(R.self, from: value) }
+            // Artifacts in the result read their files from the cache's stores; a result
+            // whose files are gone is a miss that stores them again.
+            let content = ArtifactContent(prepared.cache.artifactStorages)
+            let result = try ArtifactContent.$current.withValue(content) { try ValueDecoder().decode(R.self, from: value) }
+            let missing = content.missing
+            guard missing.isEmpty else {
+                log.warning(
+                    "stored result of \(identity.name) refers to files the store no longer holds; recomputing",
+                    metadata: ["key": "\(prepared.key.hex)", "missing": "\(missing.map(\.hex))"])
+                return nil
+            }
+            return result
         } catch {
             log.warning(
                 "stored result of \(identity.name) does not decode as \(R.self); recomputing (bump the version when a result type changes)",
@@ -179,13 +191,33 @@ struct MemoizationCore: Sendable {
     /// caller returns the result anyway.
     func store<R: Encodable>(_ prepared: Prepared, result: R, metadata: Metadata) {
         do {
-            let value = try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
+            let files = ResultFiles()
+            let value = try ResultFiles.$collecting.withValue(files) {
+                try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
+            }
             var (record, values) = prepared.record(identity: identity)
-            let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: prepared.cache.inlineLimit)
-            record.result = reference
             record.metadata = metadata
-            if reference.inline == nil { values[reference.digest] = value }
-            try prepared.cache.save(record, values: values, knownKey: prepared.key)
+            let stored = files.all
+            guard !stored.isEmpty else {
+                let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: prepared.cache.inlineLimit)
+                record.result = reference
+                if reference.inline == nil { values[reference.digest] = value }
+                try prepared.cache.save(record, values: values, knownKey: prepared.key)
+                return
+            }
+            // A result with files: their bytes first, then the result as an object (never
+            // inline, so that its header lists them for gc and transfers), then the manifest,
+            // all under the store's write lock so that a gc cannot sweep a body in between.
+            guard let store = prepared.cache.savingStore else {
+                throw FlecheError.unsupportedValue("the result holds file artifacts, which only a cache over a file store keeps")
+            }
+            try store.withWriteLock { _ in
+                for file in stored { try store.objects.saveFileBody(from: file.path, content: file.content) }
+                let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: 0)
+                record.result = reference
+                values[reference.digest] = value
+                try prepared.cache.save(record, values: values, knownKey: prepared.key)
+            }
         } catch {
             log.warning("result of \(identity.name) was not stored", metadata: ["key": "\(prepared.key.hex)", "error": "\(error)"])
         }

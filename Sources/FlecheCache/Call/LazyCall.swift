@@ -71,7 +71,11 @@ public struct LazyCall: Sendable {
 
     private func decode<T: Decodable>(_ type: T.Type, _ value: Value) throws -> T {
         do {
-            return try ValueDecoder().decode(type, from: value)
+            guard value.mayHoldArtifacts else { return try ValueDecoder().decode(type, from: value) }
+            // Artifacts read their files from the cache the call came from.
+            return try ArtifactContent.$current.withValue(ArtifactContent(cache.artifactStorages)) {
+                try ValueDecoder().decode(type, from: value)
+            }
         } catch {
             throw FlecheError.unsupportedValue("stored value of call \(key.hex) does not decode as \(T.self): \(error)")
         }

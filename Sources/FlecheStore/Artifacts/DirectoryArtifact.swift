@@ -17,6 +17,11 @@ import FlecheValue
 ///
 /// A symbolic link, socket or device inside the tree is refused
 /// (`FlecheError.invalidArtifact(path:reason:)`) rather than followed out of it or skipped.
+///
+/// Returned by a memoized function, a directory artifact is a *result*: each file's bytes
+/// are stored as their own object (a file shared by several results, or several times in
+/// one tree, is stored once), and on a hit ``write(to:mode:)`` rebuilds the tree wherever
+/// the caller asks.
 public struct DirectoryArtifact: Codable, Sendable, Hashable {
     /// Where the directory is, or `nil` for an artifact decoded from a store.
     public let path: String?
@@ -26,6 +31,8 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
     public private(set) var executables: [String]?
     /// The relative paths of the empty directories, sorted.
     public private(set) var emptyDirectories: [String]?
+    /// Where the content of an artifact decoded from a store is (not part of its identity).
+    private var storedIn: ArtifactContent?
 
     /// The directory at `path` (absolute, or relative to the working directory).
     public init(_ path: String) {
@@ -44,6 +51,52 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
         files = try container.decode([String: Digest].self, forKey: .files)
         executables = try container.decode([String].self, forKey: .executables)
         emptyDirectories = try container.decode([String].self, forKey: .directories)
+        storedIn = ArtifactContent.current
+        for content in Set((files ?? [:]).values) { storedIn?.noteDecoded(content) }
+    }
+
+    /// Artifacts are equal when they name the same path with the same recorded tree.
+    public static func == (lhs: DirectoryArtifact, rhs: DirectoryArtifact) -> Bool {
+        lhs.path == rhs.path && lhs.files == rhs.files && lhs.executables == rhs.executables
+            && lhs.emptyDirectories == rhs.emptyDirectories
+    }
+
+    /// Hashes what ``==(_:_:)`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(path)
+        hasher.combine(files)
+        hasher.combine(executables)
+        hasher.combine(emptyDirectories)
+    }
+
+    /// Writes the tree at `destination` (its missing parent folders created, a directory
+    /// there replaced whole): from the store it was decoded from (a memoized call's stored
+    /// result), or copied from ``path``. The tree is built beside the destination and
+    /// renamed into place: a reader sees the old tree or the whole new one.
+    ///
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` for an artifact decoded
+    ///   without a store, `FlecheError.notFound(key:)` when the store no longer holds a
+    ///   file's content, `FlecheError.corruptObject` when one is damaged (set aside: the next
+    ///   call recomputes it), `FlecheError.io` when the destination cannot be written.
+    public func write(to destination: String, mode: Materialization = .cloneOrCopy) throws {
+        let tree: DirectoryArtifact
+        let source: (String, Digest) -> ArtifactMaterializer.Source
+        if let path {
+            tree = try described(using: .sha256, cache: .current)
+            source = { relativePath, _ in .file(path + "/" + relativePath) }
+        } else {
+            guard let storedIn, files != nil else {
+                throw FlecheError.invalidArtifact(
+                    path: "(a directory artifact of \(files?.count ?? 0) files)",
+                    reason: "was not decoded from a store that holds its content")
+            }
+            tree = self
+            source = { _, content in .stored(content, storedIn) }
+        }
+        let files = (tree.files ?? [:]).sorted { $0.key.utf8Precedes($1.key) }
+        try ArtifactMaterializer.writeTree(
+            files: files.map { ($0.key, source($0.key, $0.value)) }, executables: Set(tree.executables ?? []),
+            emptyDirectories: tree.emptyDirectories ?? [], to: destination, mode: mode)
     }
 
     /// Writes the tree as it is now (an artifact without a path writes what it holds).
@@ -54,6 +107,9 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
         let described = try path.map { _ in try self.described(using: algorithm, cache: FileDigestCache.current) } ?? self
+        if let path, let collecting = ResultFiles.collecting {
+            for (relativePath, content) in described.files ?? [:] { collecting.add(content, path: path + "/" + relativePath) }
+        }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(described.files ?? [:], forKey: .files)
         try container.encode(described.executables ?? [], forKey: .executables)

@@ -19,6 +19,18 @@ import FlecheValue
 ///
 /// A symbolic link given as the path is followed. Decoded from a store, an artifact has
 /// no path, only what was recorded.
+///
+/// Returned by a memoized function, a file artifact is a *result*: the file's bytes are
+/// stored with the call (once per content, whatever the name), and on a hit the artifact
+/// decoded from the store writes them wherever the caller asks with ``write(to:mode:)``:
+///
+/// ```swift
+/// let render = memoize(name: "render") { (scene: FileArtifact) -> FileArtifact in
+///     try renderScene(scene.path!, to: "build/scene.png")
+///     return FileArtifact("build/scene.png")
+/// }
+/// try render(FileArtifact("scene.txt")).write(to: "out/scene.png")
+/// ```
 public struct FileArtifact: Codable, Sendable, Hashable {
     /// Where the file is, or `nil` for an artifact decoded from a store.
     public let path: String?
@@ -28,6 +40,8 @@ public struct FileArtifact: Codable, Sendable, Hashable {
     public private(set) var size: Int64?
     /// Whether the file's owner may execute it, once encoded or decoded.
     public private(set) var isExecutable: Bool?
+    /// Where the content of an artifact decoded from a store is (not part of its identity).
+    private var storedIn: ArtifactContent?
 
     /// The file at `path` (absolute, or relative to the working directory).
     public init(_ path: String) {
@@ -45,6 +59,51 @@ public struct FileArtifact: Codable, Sendable, Hashable {
         content = try container.decode(Digest.self, forKey: .content)
         size = try container.decode(Int64.self, forKey: .size)
         isExecutable = try container.decode(Bool.self, forKey: .executable)
+        storedIn = ArtifactContent.current
+        if let content { storedIn?.noteDecoded(content) }
+    }
+
+    /// Artifacts are equal when they name the same path with the same recorded facts.
+    public static func == (lhs: FileArtifact, rhs: FileArtifact) -> Bool {
+        lhs.path == rhs.path && lhs.content == rhs.content && lhs.size == rhs.size && lhs.isExecutable == rhs.isExecutable
+    }
+
+    /// Hashes what ``==(_:_:)`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(path)
+        hasher.combine(content)
+        hasher.combine(size)
+        hasher.combine(isExecutable)
+    }
+
+    /// Writes the file at `destination` (its missing parent folders created, a file there
+    /// replaced): from the store it was decoded from (a memoized call's stored result), or
+    /// copied from ``path``. The file appears whole or not at all, executable when it was.
+    ///
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` for an artifact decoded
+    ///   without a store, `FlecheError.notFound(key:)` when the store no longer holds the
+    ///   content, `FlecheError.corruptObject` when its stored bytes are damaged (set aside:
+    ///   the next call recomputes them), `FlecheError.io` when the destination cannot be
+    ///   written.
+    public func write(to destination: String, mode: Materialization = .cloneOrCopy) throws {
+        var executable = isExecutable ?? false
+        if let path {
+            guard case .regular(_, let mode)? = try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) else {
+                throw FlecheError.invalidArtifact(path: path, reason: "no such file")
+            }
+            executable = mode
+        }
+        try ArtifactMaterializer.writeFile(try source(), executable: executable, to: destination, mode: mode)
+    }
+
+    /// Where ``write(to:mode:)`` reads the bytes from.
+    private func source() throws -> ArtifactMaterializer.Source {
+        if let path { return .file(path) }
+        guard let content, let storedIn else {
+            throw FlecheError.invalidArtifact(
+                path: "(a file artifact of \(size ?? 0) bytes)", reason: "was not decoded from a store that holds its content")
+        }
+        return .stored(content, storedIn)
     }
 
     /// Writes the content digest, size and executable bit of the file as it is now (an
@@ -55,6 +114,7 @@ public struct FileArtifact: Codable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
         let described = try path.map { try Self.describe($0, algorithm: algorithm, cache: FileDigestCache.current) }
+        if let path, let described, let files = ResultFiles.collecting { files.add(described.content!, path: path) }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(described?.content ?? content, forKey: .content)
         try container.encode(described?.size ?? size, forKey: .size)

@@ -9,17 +9,22 @@ import FlecheValue
 /// node is always stored. Because digests are Merkle hashes, the top object's key is
 /// `digest(value)` whatever the depth, and a sub-structure shared by many values is stored
 /// once.
+///
+/// A digest value naming one of `fileBodies` (a file artifact's content, stored apart as a
+/// file body object) is written as a reference to it and listed among its object's
+/// children, at any depth, so that gc, verify and transfers reach the body.
 struct Destructuring {
     /// The remaining depth: containers at least this deep are split out.
     let depth: Int
     let algorithm: DigestAlgorithm
+    var fileBodies: Set<Digest> = []
 
     /// One object to store.
     struct Piece {
         let digest: Digest
         /// The payload, with split-out children as references.
         let payload: [UInt8]
-        /// The digests of the children referenced from the payload.
+        /// The digests of the children and file bodies referenced from the payload, in order.
         let children: [Digest]
     }
 
@@ -36,18 +41,19 @@ struct Destructuring {
     ) -> (digest: Digest, depth: Int) {
         let children = node.children
         guard !children.isEmpty else {
+            if !isTop, case .digest(let body) = node, fileBodies.contains(body) { return (body, -1) }
             let digest = knownDigest ?? node.digest(using: algorithm)
             if isTop || depth <= 0 { pieces.append(Piece(digest: digest, payload: ValueCodec.encode(node), children: [])) }
             return (digest, 0)
         }
         let visited = children.map { visit($0, isTop: false, into: &pieces) }
-        let nodeDepth = 1 + visited.map(\.depth).max()!
+        let nodeDepth = 1 + max(0, visited.map(\.depth).max()!)
         let digest = node.containerDigest(using: algorithm, childDigests: visited.map(\.digest))
         if isTop || nodeDepth >= depth {
-            let references = visited.map { $0.depth >= depth ? $0.digest : nil }
-            pieces.append(Piece(
-                digest: digest, payload: ValueCodec.encode(node, childReferences: references),
-                children: references.compactMap { $0 }))
+            // A file body (depth -1) is never a child reference: the writer refers to it.
+            let references = visited.map { $0.depth >= 0 && $0.depth >= depth ? $0.digest : nil }
+            let (payload, referenced) = ValueCodec.encodeObject(node, childReferences: references, fileBodies: fileBodies)
+            pieces.append(Piece(digest: digest, payload: payload, children: referenced))
         }
         return (digest, nodeDepth)
     }

@@ -10,7 +10,7 @@ extension FlecheError {
 
 /// Runs calls into the fence (``FileSystem``), reporting a failure as ``FlecheError``.
 @inline(__always) @discardableResult
-func fenced<R>(_ body: () throws -> R) rethrows -> R {
+func fenced<R: ~Copyable>(_ body: () throws -> R) rethrows -> R {
     do {
         return try body()
     } catch let error as SystemCallError {

@@ -21,7 +21,8 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     var directory: String { layout.objectsDirectory }
 
     /// Stores `value` (split into objects per ``StoreFormat/destructureDepth``), children
-    /// before parents. An object that exists is not written again, but its modification time
+    /// before parents; a digest in it that names a file body of this store is stored as a
+    /// reference to the body (a file artifact's content: docs/FORMAT.md, "File bodies"). An object that exists is not written again, but its modification time
     /// is refreshed: that tells a concurrent gc it is in use again (docs/FORMAT.md, gc).
     public func save(_ value: Value, key: Digest) throws {
         try saveCountingBytes(value, key: key)
@@ -31,12 +32,14 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// (0 when every object was there already): what the store's statistics count.
     @discardableResult
     package func saveCountingBytes(_ value: Value, key: Digest) throws -> Int {
+        let bodies = fileBodies(in: value)
         guard let depth = format.destructureDepth else {
-            return try store(digest: key, payload: ValueCodec.encode(value), children: [])
+            let (payload, children) = ValueCodec.encodeObject(value, childReferences: nil, fileBodies: bodies)
+            return try store(digest: key, payload: payload, children: children)
         }
         var stored = Set<Digest>()
         var written = 0
-        for piece in Destructuring(depth: depth, algorithm: algorithm).split(value, digest: key)
+        for piece in Destructuring(depth: depth, algorithm: algorithm, fileBodies: bodies).split(value, digest: key)
         where stored.insert(piece.digest).inserted {
             written += try store(digest: piece.digest, payload: piece.payload, children: piece.children)
         }

@@ -9,15 +9,19 @@ import CXXHash
 /// digest     u8              digest length in bytes (16 or 32)
 /// children   varint count, then count × digest bytes: child objects (destructuring)
 /// size       varint          payload size before compression
-/// check      u64 LE          raw codec only: XXH3-64 of the payload (zlib has Adler-32)
+/// check      u64 LE          raw and file body: XXH3-64 of the payload or body (zlib has Adler-32)
 /// payload                    ValueCodec bytes, raw or zlib
 /// ```
 /// The header comes first and is never compressed, so gc reads child digests without
-/// inflating anything.
+/// inflating anything. A file body (codec 2, ``FileBody``) holds a `bytes` value as the
+/// bytes alone, from offset 4,096 on: the header is zero-padded to there, so that a
+/// file system can share the body's blocks with a materialized file.
 struct ObjectFile {
     enum Codec: UInt8 {
         case raw = 0
         case zlib = 1
+        /// The body is the content of a `bytes` value, from ``FileBody/offset`` to the end.
+        case fileBody = 2
     }
 
     static let magic: [UInt8] = [UInt8(ascii: "F"), UInt8(ascii: "L"), UInt8(ascii: "O"), 1]
@@ -122,9 +126,16 @@ struct ObjectFile {
             children.reserveCapacity(childCount)
             for _ in 0..<childCount { children.append(Digest(bytes: Array(try reader.readBytes(digestLength)))) }
             let size = try reader.readCount(unbounded: true)
-            let check = codec == .raw ? try reader.readFixed64() : 0
-            let start = reader.offset
-            if !headerOnly, codec == .raw, bytes.count - start != size {
+            let check = codec != .zlib ? try reader.readFixed64() : 0
+            var start = reader.offset
+            if codec == .fileBody {
+                guard childCount == 0 else { throw CodecError(offset: start, reason: "a file body with children") }
+                guard bytes.count >= FileBody.offset || headerOnly else {
+                    throw CodecError(offset: bytes.count, reason: "file body object shorter than its header")
+                }
+                start = min(FileBody.offset, bytes.count)
+            }
+            if !headerOnly, codec != .zlib, bytes.count - start != size {
                 throw CodecError(offset: start, reason: "payload is \(bytes.count - start) bytes, header says \(size)")
             }
             return ObjectFile(codec: codec, children: children, payloadSize: size, checksum: check, body: bytes[start...])
@@ -148,6 +159,8 @@ struct ObjectFile {
         else { return false }
         let headerLength = object.body.startIndex
         switch object.codec {
+        case .fileBody:
+            return false
         case .raw:
             let compared = min(tail.count, payload.count)
             return fileSize == headerLength + payload.count && object.checksum == checksum(payload)
@@ -173,6 +186,18 @@ struct ObjectFile {
     /// value), inflated for a zlib one.
     func withPayload<R>(_ use: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         switch codec {
+        case .fileBody:
+            // The payload of the `bytes` value the body is: its tag and length, then the body.
+            var payload = ByteWriter(capacity: body.count + 11)
+            payload.writeTag(.bytes)
+            payload.writeCount(body.count)
+            try body.withUnsafeBytes { raw in
+                guard Self.checksum(raw) == checksum else {
+                    throw CodecError(offset: body.startIndex, reason: "file body checksum mismatch")
+                }
+                payload.writeRaw(raw)
+            }
+            return try payload.bytes.withUnsafeBytes(use)
         case .raw:
             return try body.withUnsafeBytes { raw in
                 guard Self.checksum(raw) == checksum else {

@@ -111,14 +111,25 @@ package struct StoreLayout: Sendable {
                 }
             }
         }
+        try creatingTemporaryFolder(write)
+        try moveIntoPlace(temporary, target)
+    }
+
+    /// Runs `create`, which creates a file in `tmp/`, creating `tmp/` first if it is missing.
+    func creatingTemporaryFolder<R: ~Copyable>(_ create: () throws -> R) throws -> R {
         try fenced {
             do {
-                try write()
+                return try create()
             } catch let error as SystemCallError where error.errno == .noSuchFileOrDirectory {
                 try FileSystem.makeDirectories(tmpDirectory)
-                try write()
+                return try create()
             }
         }
+    }
+
+    /// Renames the finished file `temporary` over `target`, creating the target's shard
+    /// folder if it is missing; on failure removes `temporary`.
+    func moveIntoPlace(_ temporary: String, _ target: String) throws {
         do {
             // A missing shard folder is created; gc may remove an empty one at any moment
             // where its lock is not shared (another machine on a network file system), so

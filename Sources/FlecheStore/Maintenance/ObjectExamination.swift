@@ -16,7 +16,8 @@ package enum ObjectExamination: Sendable {
 extension ObjectExamination {
     /// Examines an object from its file's bytes (read from `location`): re-digests its
     /// payload (child references digest as the child) and compares the references it makes
-    /// with its header's child list.
+    /// (to children and file bodies) with its header's child list. A file body is decoded
+    /// whole in memory to be re-digested.
     package static func examine(_ bytes: [UInt8], key: Digest, location: String, algorithm: DigestAlgorithm) -> ObjectExamination {
         func damaged(_ kind: StoreProblem.Kind, _ detail: String) -> ObjectExamination {
             .damaged(StoreProblem(kind: kind, key: key, path: location, detail: detail))
@@ -25,10 +26,13 @@ extension ObjectExamination {
             let object = try ObjectFile.parse(bytes)
             var referenced: [Digest] = []
             let value = try object.withPayload { payload in
-                try ValueCodec.decode(payload) { child in
-                    referenced.append(child)
-                    return .digest(child)
-                }
+                try ValueCodec.decode(
+                    payload,
+                    resolve: { child in
+                        referenced.append(child)
+                        return .digest(child)
+                    },
+                    fileBody: { referenced.append($0) })
             }
             if Set(referenced) != Set(object.children) { return damaged(.corruptObject, "header children differ from payload references") }
             let digest = value.digest(using: algorithm)

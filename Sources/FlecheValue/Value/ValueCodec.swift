@@ -13,6 +13,9 @@ public enum ValueCodec {
         case digest = 15
         /// A child stored as its own object (destructuring); only inside object payloads.
         case childReference = 16
+        /// A `bytes` value stored as its own file body object (the content of a file
+        /// artifact), never loaded with its parent: it decodes as its digest.
+        case fileBody = 17
     }
 
     /// Resolves a child reference while decoding: loads the child, or stands in for it.
@@ -37,13 +40,36 @@ public enum ValueCodec {
         return writer.bytes
     }
 
+    /// Encodes an object's payload: the direct children at the positions where
+    /// `childReferences` holds a digest as references (tag 16), and every digest value in
+    /// `fileBodies` as a reference to that file body (tag 17). Returns the payload and the
+    /// digests it refers to, in the order written: the object header's children.
+    package static func encodeObject(
+        _ value: Value, childReferences: [Digest?]?, fileBodies: Set<Digest>
+    ) -> (payload: [UInt8], children: [Digest]) {
+        var writer = ByteWriter()
+        writer.fileBodies = fileBodies
+        if let childReferences { writer.write(value, childReferences: childReferences) } else { writer.write(value) }
+        return (writer.bytes, writer.references)
+    }
+
     /// Decodes one value that must span all of `bytes`; child references are passed to
     /// `resolve` (by default they are an error: plain payloads have none).
     ///
     /// - Throws: ``CodecError`` naming the offset of the first inconsistency, or what
     ///   `resolve` throws.
     public static func decode(_ bytes: UnsafeRawBufferPointer, resolve: ChildResolver? = nil) throws -> Value {
+        try decode(bytes, resolve: resolve, fileBody: nil)
+    }
+
+    /// Decodes one value as ``decode(_:resolve:)-(UnsafeRawBufferPointer,_)`` does, and passes
+    /// every file body reference (which decodes as its digest) to `fileBody`: what a check
+    /// of an object's header against its payload counts.
+    package static func decode(
+        _ bytes: UnsafeRawBufferPointer, resolve: ChildResolver?, fileBody: ((Digest) -> Void)?
+    ) throws -> Value {
         var reader = ByteReader(bytes, resolve: resolve)
+        reader.fileBody = fileBody
         let value = try reader.readValue(depth: 0)
         guard reader.isAtEnd else { throw CodecError(offset: reader.offset, reason: "trailing bytes after the value") }
         return value
@@ -73,6 +99,10 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
 
 package struct ByteWriter {
     package var bytes: [UInt8] = []
+    /// Digest values written as file body references (tag 17) rather than as digests.
+    package var fileBodies: Set<Digest> = []
+    /// The child and file body references written, in order.
+    package private(set) var references: [Digest] = []
 
     package init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
@@ -118,9 +148,7 @@ package struct ByteWriter {
         var index = 0
         writeContainer(value) { writer, child in
             if let reference = childReferences[index] {
-                writer.writeTag(.childReference)
-                writer.bytes.append(UInt8(reference.bytes.count))
-                writer.bytes.append(contentsOf: reference.bytes)
+                writer.writeReference(.childReference, reference)
             } else {
                 writer.write(child)
             }
@@ -196,10 +224,21 @@ package struct ByteWriter {
             for number in numbers { writeFixed(number) }
             #endif
         case .digest(let digest):
-            writeTag(.digest)
-            bytes.append(UInt8(digest.bytes.count))
-            bytes.append(contentsOf: digest.bytes)
+            if !fileBodies.isEmpty, fileBodies.contains(digest) {
+                writeReference(.fileBody, digest)
+            } else {
+                writeTag(.digest)
+                bytes.append(UInt8(digest.bytes.count))
+                bytes.append(contentsOf: digest.bytes)
+            }
         }
+    }
+
+    private mutating func writeReference(_ tag: ValueCodec.Tag, _ digest: Digest) {
+        writeTag(tag)
+        bytes.append(UInt8(digest.bytes.count))
+        bytes.append(contentsOf: digest.bytes)
+        references.append(digest)
     }
 }
 
@@ -208,6 +247,8 @@ package struct ByteWriter {
 package struct ByteReader {
     package let buffer: UnsafeRawBufferPointer
     package let resolve: ValueCodec.ChildResolver?
+    /// Told of each file body reference (tag 17) read.
+    package var fileBody: ((Digest) -> Void)?
     package private(set) var offset = 0
     /// The stack check of this decode (a reader decodes on one thread).
     private var stack = StackSpace.Check()
@@ -337,11 +378,16 @@ package struct ByteReader {
             let count = try readCount()
             let raw = try readBytes(count &* 8)
             return .integers(Self.copyLittleEndian(raw, count: count, as: Int64.self))
-        case .digest, .childReference:
+        case .digest, .childReference, .fileBody:
             let count = Int(try readByte())
             guard count == 16 || count == 32 else { throw error("digest of \(count) bytes") }
             let digest = Digest(bytes: Array(try readBytes(count)))
             if tag == .digest { return .digest(digest) }
+            if tag == .fileBody {
+                guard resolve != nil else { throw error("file body reference outside an object payload") }
+                fileBody?(digest)
+                return .digest(digest)
+            }
             guard let resolve else { throw error("child reference outside an object payload") }
             return try resolve(digest)
         }

@@ -1,0 +1,92 @@
+import FlecheSystem
+import FlecheValue
+
+/// How ``FileArtifact/write(to:mode:)`` and ``DirectoryArtifact/write(to:mode:)`` put a
+/// file's bytes at its destination.
+public enum Materialization: Sendable, Hashable {
+    /// Shares the stored file's blocks with the destination (a reflink: btrfs, XFS) where
+    /// the file system can, which costs no reads, writes or space; copies elsewhere. The
+    /// default.
+    case cloneOrCopy
+    /// Copies the bytes, checking them against the stored checksum as they go: a damaged
+    /// object is set aside and reported instead of being written out.
+    case copy
+}
+
+/// Writes artifacts out: every file is written under no name (or a hidden temporary one)
+/// in its destination's folder and renamed into place whole; a tree is built in a hidden
+/// folder beside its destination and then renamed over it. A process killed meanwhile
+/// leaves nothing at the destination.
+enum ArtifactMaterializer {
+    /// Where one file's bytes come from: a file on disk (the artifact a body just returned)
+    /// or stored content.
+    enum Source {
+        case file(String)
+        case stored(Digest, ArtifactContent)
+    }
+
+    /// Writes one file at `destination` (created with its missing parent folders, or
+    /// replacing the file there).
+    static func writeFile(_ source: Source, executable: Bool, to destination: String, mode: Materialization) throws {
+        let folder = FileSystem.parentDirectory(destination)
+        try fenced { try FileSystem.makeDirectories(folder) }
+        let file = try fenced { try NewFile(inFolder: folder, executable: executable) }
+        do {
+            try fill(file, from: source, mode: mode)
+        } catch {
+            file.abandon()
+            throw error
+        }
+        do {
+            try file.publish(as: destination, durable: false)
+        } catch {
+            throw FlecheError(error)
+        }
+    }
+
+    /// Writes a tree at `destination`: `files` (relative path → where its bytes come
+    /// from), the executables among them, and empty directories; a tree there is replaced.
+    static func writeTree(
+        files: [(relativePath: String, source: Source)], executables: Set<String>, emptyDirectories: [String],
+        to destination: String, mode: Materialization
+    ) throws {
+        let folder = FileSystem.parentDirectory(destination)
+        try fenced { try FileSystem.makeDirectories(folder) }
+        let building = NewFile.temporaryName(in: folder)
+        do {
+            try fenced { try FileSystem.makeDirectory(building) }
+            for directory in emptyDirectories { try fenced { try FileSystem.makeDirectories(building + "/" + directory) } }
+            for (relativePath, source) in files {
+                let path = building + "/" + relativePath
+                try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(path)) }
+                let file = try fenced { try NewFile(creating: path, executable: executables.contains(relativePath)) }
+                do {
+                    try fill(file, from: source, mode: mode)
+                } catch {
+                    file.abandon()
+                    throw error
+                }
+                do {
+                    try file.finish(durable: false)
+                } catch {
+                    throw FlecheError(error)
+                }
+            }
+            try fenced { try FileSystem.replaceDirectory(destination, with: building) }
+        } catch {
+            try? FileSystem.removeTree(building)
+            throw error
+        }
+    }
+
+    private static func fill(_ file: borrowing NewFile, from source: Source, mode: Materialization) throws {
+        switch source {
+        case .stored(let content, let storages):
+            try storages.write(content, into: file, clone: mode == .cloneOrCopy)
+        case .file(let path):
+            if mode == .cloneOrCopy, try fenced({ try file.clone(from: path, offset: 0) }) { return }
+            let read = try fenced { try FileSystem.readPieces(path) { try file.write($0) } }
+            if read == nil { throw FlecheError.invalidArtifact(path: path, reason: "no such file") }
+        }
+    }
+}

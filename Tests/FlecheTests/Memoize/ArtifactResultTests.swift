@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Fleche
 @testable import FlecheStore
+import FlecheSharing
 import FlecheSystem
 
 /// Files and directories as results: their bytes stored once per content as file bodies,
@@ -199,6 +200,40 @@ struct ArtifactResultTests {
             #expect(left.isEmpty || left == ["result.bin"], "round \(round): \(left)")
             if left == ["result.bin"] { #expect(FileManager.default.contents(atPath: destination) == whole) }
         }
+    }
+
+    @Test("results with files pushed to another store and pulled, verified, into a third hit there and write out the same tree", needsRsync)
+    func sharedResults() throws {
+        let directory = try TemporaryDirectory()
+        let runs = Counter()
+        func build(_ cache: Cache) -> Memoized<Int, DirectoryArtifact> {
+            memoize("build", arguments: ["variant"], metadata: [], cache: cache) { (variant: Int) -> DirectoryArtifact in
+                runs.increment()
+                let out = directory.sub("build-\(variant)")
+                try Self.write(Self.noise(300_000, seed: UInt64(variant)), to: out + "/data/part-0.bin")
+                try Self.write(Data("#!/bin/sh\necho \(variant)\n".utf8), to: out + "/run.sh", executable: true)
+                return DirectoryArtifact(out)
+            }
+        }
+        let source = try Cache(root: directory.sub("a"))
+        _ = try build(source)(1)
+        _ = try build(source)(2)
+        let pushed = try source.push(to: .local(directory.sub("b")))
+        #expect(pushed.calls.count == 2)
+
+        let target = try Cache(root: directory.sub("b"))
+        try build(target)(2).write(to: directory.sub("from-b"))
+        #expect(runs.value == 2)
+        #expect(Self.tree(directory.sub("from-b")) == Self.tree(directory.sub("build-2")))
+        #expect(Self.isExecutable(directory.sub("from-b/run.sh")))
+
+        let third = try Cache(root: directory.sub("c"))
+        let pulled = try third.pull(from: .local(directory.sub("b")), verify: true)
+        #expect(pulled.calls.count == 2 && pulled.refused.isEmpty)
+        try build(third)(1).write(to: directory.sub("from-c"), mode: .copy)
+        #expect(runs.value == 2)
+        #expect(Self.tree(directory.sub("from-c")) == Self.tree(directory.sub("build-1")))
+        #expect(try StoreVerifier(store: #require(third.fileStore)).run().isClean)
     }
 
     @Test("a file result in a cache without a file store runs and returns, unstored")

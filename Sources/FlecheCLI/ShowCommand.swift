@@ -17,6 +17,8 @@ struct ShowCommand: ParsableCommand {
             var members: [(String, JSON)] = [("digest", .string(reference.digest.hex))]
             if let value = (reference.inline ?? (try? cache.loadValue(reference.digest))) {
                 members.append(("value", value.plainJSON))
+                let files = cache.artifactFiles(in: value)
+                if !files.isEmpty { members.append(("files", .array(files.map(Self.json)))) }
             } else {
                 members.append(("value", .string("(missing)")))
             }
@@ -44,12 +46,35 @@ struct ShowCommand: ParsableCommand {
         print("version  \(record.version ?? "-")")
         print("arguments")
         for argument in record.arguments {
-            print("  \(argument.name) = \(summary(rendered(argument.value)))")
+            let shown = rendered(argument.value)
+            print("  \(argument.name) = \(summary(shown))")
+            printFiles(shown, indent: "    ")
         }
-        print("result   \(record.result.map { summary(rendered($0)) } ?? "-")")
+        let result = record.result.map(rendered)
+        print("result   \(result.map(summary) ?? "-")")
+        if let result { printFiles(result, indent: "  ") }
         for (name, fields) in metadata {
             print(name)
             for (field, value) in fields.objectValue ?? [] { print("  \(field): \(value.serialized())") }
+        }
+    }
+
+    private static func json(_ file: ArtifactFile) -> JSON {
+        .object([
+            ("path", file.relativePath.map(JSON.string) ?? .null),
+            ("size", file.size.map(JSON.int) ?? .null),
+            ("content", .string(file.content.hex)),
+        ])
+    }
+
+    /// The files of the artifacts in a rendered value, one line each: path and size.
+    private func printFiles(_ reference: JSON, indent: String) {
+        guard let files = reference["files"]?.arrayValue else { return }
+        let total = files.compactMap { $0["size"]?.int64Value }.reduce(0, +)
+        print("\(indent)\(files.count) file\(files.count == 1 ? "" : "s"), \(byteCount(Int(total)))")
+        for file in files {
+            let size = file["size"]?.int64Value.map { byteCount(Int($0)) } ?? "(not in the store)"
+            print("\(indent)  \(file["path"]?.stringValue ?? "(file)")  \(size)")
         }
     }
 

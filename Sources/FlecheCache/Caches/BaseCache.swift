@@ -152,14 +152,3 @@ extension BaseCache {
         return try CacheStack([cache, self])
     }
 }
-
-// MARK: - Artifacts
-
-extension BaseCache {
-    /// The object storages that artifacts decoded from this cache read their files from:
-    /// its file store, or each layer's in order for a stack or pool.
-    package var artifactStorages: [FileObjectStorage] {
-        if let layered = self as? any LayeredCache { return layered.layers.flatMap(\.artifactStorages) }
-        return (fileStore ?? savingStore).map { [$0.objects] } ?? []
-    }
-}

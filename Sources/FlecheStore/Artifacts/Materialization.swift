@@ -1,5 +1,6 @@
 import FlecheSystem
 import FlecheValue
+import Foundation
 
 /// How ``FileArtifact/write(to:mode:)`` and ``DirectoryArtifact/write(to:mode:)`` put a
 /// file's bytes at its destination.
@@ -17,12 +18,13 @@ public enum Materialization: Sendable, Hashable {
 /// in its destination's folder and renamed into place whole; a tree is built in a hidden
 /// folder beside its destination and then renamed over it. A process killed meanwhile
 /// leaves nothing at the destination.
-enum ArtifactMaterializer {
+package enum ArtifactMaterializer {
     /// Where one file's bytes come from: a file on disk (the artifact a body just returned)
     /// or stored content.
     enum Source {
         case file(String)
         case stored(Digest, ArtifactContent)
+        case bytes(Data)
     }
 
     /// Writes one file at `destination` (created with its missing parent folders, or
@@ -42,6 +44,11 @@ enum ArtifactMaterializer {
         } catch {
             throw FlecheError(error)
         }
+    }
+
+    /// Writes `data` as the file at `destination`, as ``writeFile(_:executable:to:mode:)`` does.
+    package static func writeBytes(_ data: Data, to destination: String) throws {
+        try writeFile(.bytes(data), executable: false, to: destination, mode: .copy)
     }
 
     /// Writes a tree at `destination`: `files` (relative path → where its bytes come
@@ -83,6 +90,8 @@ enum ArtifactMaterializer {
         switch source {
         case .stored(let content, let storages):
             try storages.write(content, into: file, clone: mode == .cloneOrCopy)
+        case .bytes(let data):
+            try fenced { try data.withUnsafeBytes { try file.write($0) } }
         case .file(let path):
             if mode == .cloneOrCopy, try fenced({ try file.clone(from: path, offset: 0) }) { return }
             let read = try fenced { try FileSystem.readPieces(path) { try file.write($0) } }

@@ -162,3 +162,13 @@ extension FileObjectStorage {
         }
     }
 }
+
+extension FileObjectStorage {
+    /// The size of the file whose content is the file body `content`, from its header;
+    /// `nil` when there is no such body (or the object is a value object, whose payload
+    /// size is not the file's).
+    package func fileBodySize(_ content: Digest) -> Int? {
+        guard let header = try? header(content), header.codec == .fileBody else { return nil }
+        return header.payloadSize
+    }
+}

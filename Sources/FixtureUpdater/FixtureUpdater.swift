@@ -92,9 +92,16 @@ struct FixtureUpdater: ParsableCommand {
             throw FixtureError("\(file): 'value': \(error)")
         }
         let objectPath = String(file.dropLast(".json".count)) + ".object"
-        let encoded = ObjectFormat.encode(
-            value, algorithm: algorithm, compressionLevel: Int(spec["compression_level"]?.int64Value ?? 1),
-            destructureDepth: spec["destructure_depth"]?.int64Value.map(Int.init))
+        let encoded: ObjectFormat.Encoded
+        if spec["file_body"] == .bool(true) {
+            guard case .bytes(let content) = value else { throw FixtureError("\(file): a 'file_body' case needs a bytes value") }
+            encoded = ObjectFormat.encodeFileBody(Array(content), algorithm: algorithm)
+        } else {
+            let bodies = (spec["file_bodies"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Digest.init(hex:)) }
+            encoded = ObjectFormat.encode(
+                value, algorithm: algorithm, compressionLevel: Int(spec["compression_level"]?.int64Value ?? 1),
+                destructureDepth: spec["destructure_depth"]?.int64Value.map(Int.init), fileBodies: Set(bodies))
+        }
         var filled = 0
         if !FileManager.default.fileExists(atPath: objectPath) || bumpFormat {
             let existing = FileManager.default.contents(atPath: objectPath).map(Array.init)
@@ -113,7 +120,7 @@ struct FixtureUpdater: ParsableCommand {
             ("digest", .string(encoded.digest.hex)),
             ("children", .array(decoded.children.map { .string($0.hex) })),
             ("decoded", decoded.value.jsonForm),
-            ("codec", .string(decoded.isCompressed ? "zlib" : "raw")),
+            ("codec", .string(decoded.isFileBody ? "file-body" : decoded.isCompressed ? "zlib" : "raw")),
         ]
         var members = spec.objectValue ?? []
         for (field, computed) in expectations {

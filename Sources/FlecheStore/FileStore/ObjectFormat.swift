@@ -1,3 +1,4 @@
+import Foundation
 import FlecheValue
 /// The object file format as a public codec, for tools that write or check objects outside
 /// a store (the digest fixtures, readers in other languages).
@@ -12,20 +13,32 @@ public enum ObjectFormat {
         public var children: [Digest]
     }
 
-    /// Encodes the top object of `value` as a store with these settings would write it.
+    /// Encodes the top object of `value` as a store with these settings would write it; the
+    /// digests in `value` that are in `fileBodies` are written as file body references (the
+    /// content of file artifacts the store holds as file bodies).
     public static func encode(
-        _ value: Value, algorithm: DigestAlgorithm, compressionLevel: Int = 1, destructureDepth: Int? = nil
+        _ value: Value, algorithm: DigestAlgorithm, compressionLevel: Int = 1, destructureDepth: Int? = nil,
+        fileBodies: Set<Digest> = []
     ) -> Encoded {
         let top: Destructuring.Piece
         if let depth = destructureDepth {
-            top = Destructuring(depth: depth, algorithm: algorithm).split(value).last!
+            top = Destructuring(depth: depth, algorithm: algorithm, fileBodies: fileBodies).split(value).last!
         } else {
-            top = Destructuring.Piece(digest: value.digest(using: algorithm), payload: ValueCodec.encode(value), children: [])
+            let (payload, children) = ValueCodec.encodeObject(value, childReferences: nil, fileBodies: fileBodies)
+            top = Destructuring.Piece(digest: value.digest(using: algorithm), payload: payload, children: children)
         }
         let bytes = ObjectFile.encode(
             payload: top.payload, children: top.children, digestLength: algorithm.digestByteCount,
             compressionLevel: compressionLevel > 0 ? Int32(compressionLevel) : nil)
         return Encoded(digest: top.digest, bytes: bytes, children: top.children)
+    }
+
+    /// Encodes `content` as the file body object a store writes for a file of these bytes
+    /// (named by the digest of `Value.bytes(content)`).
+    public static func encodeFileBody(_ content: [UInt8], algorithm: DigestAlgorithm) -> Encoded {
+        let check = content.withUnsafeBytes(ObjectFile.checksum)
+        let header = FileBody.header(size: content.count, check: check, digestLength: algorithm.digestByteCount)
+        return Encoded(digest: Value.bytes(Data(content)).digest(using: algorithm), bytes: header + content, children: [])
     }
 
     /// A decoded object: its value with split-out children standing as `Value/digest(_:)`
@@ -37,6 +50,8 @@ public enum ObjectFormat {
         public var children: [Digest]
         /// Whether the payload was stored zlib-compressed.
         public var isCompressed: Bool
+        /// Whether the object is a file body (a `bytes` value stored as the bytes alone).
+        public var isFileBody: Bool
     }
 
     /// The child digests of object bytes, read from the header alone as gc reads them
@@ -54,6 +69,7 @@ public enum ObjectFormat {
     public static func decode(_ bytes: [UInt8]) throws -> Decoded {
         let object = try ObjectFile.parse(bytes)
         let value = try ValueCodec.decode(try object.payload()) { .digest($0) }
-        return Decoded(value: value, children: object.children, isCompressed: object.codec == .zlib)
+        return Decoded(
+            value: value, children: object.children, isCompressed: object.codec == .zlib, isFileBody: object.codec == .fileBody)
     }
 }

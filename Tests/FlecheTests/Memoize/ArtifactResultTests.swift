@@ -89,6 +89,8 @@ struct ArtifactResultTests {
         let objectFile = try #require(FileManager.default.contents(atPath: store.objects.path(of: body)))
         #expect(objectFile.count == 4_096 + content.count)
         #expect(objectFile[4_096...] == content)
+        // Byte for byte what the format's codec writes (pinned by Fixtures/objects/file-body).
+        #expect(objectFile == Data(ObjectFormat.encodeFileBody(Array(content), algorithm: .sha256).bytes))
         #expect(try store.objects.load(body) == .bytes(content))
         let call = try cache.load(try #require(try cache.callKeys().first))
         let resultKey = try #require(call.record.result?.digest)

@@ -238,6 +238,41 @@ struct ArtifactResultTests {
         #expect(try StoreVerifier(store: #require(third.fileStore)).run().isClean)
     }
 
+    @Test("the README's results example runs as written (its relative paths made absolute)")
+    func readmeExample() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.sub("store"))
+        try Self.write(Data("region,units,total\nnorth,2,7\nsouth,1,2\n".utf8), to: directory.sub("data/sales/2025.csv"))
+        try Self.write(Data("region,units,total\nnorth,4,4\n".utf8), to: directory.sub("data/sales/2026.csv"))
+        let runs = Counter()
+        try withCache(cache) { () throws in
+            let columns = memoize("to-columns", arguments: ["folder"]) { (folder: DirectoryArtifact) -> DirectoryArtifact in
+                runs.increment()
+                let out = directory.sub("build/columns")
+                try? FileManager.default.removeItem(atPath: out)
+                for name in try FileManager.default.contentsOfDirectory(atPath: folder.path!) where name.hasSuffix(".csv") {
+                    let rows = try String(contentsOfFile: folder.path! + "/" + name, encoding: .utf8).split(separator: "\n")
+                    let table = out + "/" + name.dropLast(".csv".count)
+                    try FileManager.default.createDirectory(atPath: table, withIntermediateDirectories: true)
+                    for (index, column) in rows[0].split(separator: ",").enumerated() {
+                        let values = rows.dropFirst().map { Double($0.split(separator: ",")[index]) ?? .nan }
+                        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+                        try Data(bytes).write(to: URL(fileURLWithPath: "\(table)/\(column).f64"))
+                    }
+                }
+                return DirectoryArtifact(out)
+            }
+            try columns(DirectoryArtifact(directory.sub("data/sales"))).write(to: directory.sub("warehouse/sales"))
+            try FileManager.default.removeItem(atPath: directory.sub("build"))
+            try columns(DirectoryArtifact(directory.sub("data/sales"))).write(to: directory.sub("warehouse/sales"))
+        }
+        #expect(runs.value == 1)
+        let written = Self.tree(directory.sub("warehouse/sales"))
+        #expect(Set(written.keys) == ["2025/region.f64", "2025/units.f64", "2025/total.f64", "2026/region.f64", "2026/units.f64", "2026/total.f64"])
+        let totals = try #require(written["2025/total.f64"]).withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        #expect(totals == [7, 2])
+    }
+
     @Test("a file result in a cache without a file store runs and returns, unstored")
     func memoryCacheDoesNotStoreFiles() throws {
         let directory = try TemporaryDirectory()

@@ -191,36 +191,39 @@ struct MemoizationCore: Sendable {
     /// caller returns the result anyway.
     func store<R: Encodable>(_ prepared: Prepared, result: R, metadata: Metadata) {
         do {
-            let files = ResultFiles()
-            let value = try ResultFiles.$collecting.withValue(files) {
-                try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
-            }
-            var (record, values) = prepared.record(identity: identity)
-            record.metadata = metadata
-            let stored = files.all
-            guard !stored.isEmpty else {
-                let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: prepared.cache.inlineLimit)
-                record.result = reference
-                if reference.inline == nil { values[reference.digest] = value }
-                try prepared.cache.save(record, values: values, knownKey: prepared.key)
+            guard let store = prepared.cache.savingStore else {
+                let value = try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
+                guard !value.mayHoldArtifacts else {
+                    throw FlecheError.unsupportedValue("the result holds file artifacts, which only a cache over a file store keeps")
+                }
+                try save(prepared, value: value, metadata: metadata, inline: true)
                 return
             }
-            // A result with files: their bytes first, then the result as an object (never
-            // inline, so that its header lists them for gc and transfers), then the manifest,
-            // all under the store's write lock so that a gc cannot sweep a body in between.
-            guard let store = prepared.cache.savingStore else {
-                throw FlecheError.unsupportedValue("the result holds file artifacts, which only a cache over a file store keeps")
-            }
+            // Under the store's write lock from the first file body to the manifest, so that
+            // a gc cannot sweep a body in between: encoding stores the files of artifacts in
+            // the result (one read each), and a result with files is never inline, so that
+            // its object's header lists them for gc and transfers.
             try store.withWriteLock { _ in
-                for file in stored { try store.objects.saveFileBody(from: file.path, content: file.content) }
-                let reference = ValueReference(value, using: prepared.cache.algorithm, inlineLimit: 0)
-                record.result = reference
-                values[reference.digest] = value
-                try prepared.cache.save(record, values: values, knownKey: prepared.key)
+                let files = ResultFiles(store.objects)
+                let value = try ResultFiles.$collecting.withValue(files) {
+                    try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
+                }
+                try save(prepared, value: value, metadata: metadata, inline: files.isEmpty)
             }
         } catch {
             log.warning("result of \(identity.name) was not stored", metadata: ["key": "\(prepared.key.hex)", "error": "\(error)"])
         }
+    }
+
+    /// Saves a result's value with its record (inline when allowed and small).
+    private func save(_ prepared: Prepared, value: Value, metadata: Metadata, inline: Bool) throws {
+        var (record, values) = prepared.record(identity: identity)
+        record.metadata = metadata
+        let reference = ValueReference(
+            value, using: prepared.cache.algorithm, inlineLimit: inline ? prepared.cache.inlineLimit : 0)
+        record.result = reference
+        if reference.inline == nil { values[reference.digest] = value }
+        try prepared.cache.save(record, values: values, knownKey: prepared.key)
     }
 
     /// The key of a call, or an error if its arguments cannot be encoded.

@@ -53,27 +53,32 @@ package final class ArtifactContent: Sendable {
     }
 }
 
-/// The files a memoized function's result refers to (file and directory artifacts with a
-/// path), collected while the result is encoded so that their content is stored with it.
+/// Where the files of a memoized function's result go while the result is encoded: each
+/// file or directory artifact with a path stores its files' bytes as file bodies of the
+/// store the call is saved in, hashed as they are copied (one read per file), and records
+/// their digests.
 package final class ResultFiles: Sendable {
-    private let files = Locked<[(content: Digest, path: String)]>([])
+    /// The storage the bodies are written to.
+    let objects: FileObjectStorage
+    private let stored = Locked<[Digest]>([])
 
-    /// An empty collection.
-    package init() {}
+    /// Bodies stored into `objects`.
+    package init(_ objects: FileObjectStorage) {
+        self.objects = objects
+    }
 
-    /// The collection encoding adds to; `nil` outside the encoding of a result.
+    /// The collection encoding stores into; `nil` outside the encoding of a result.
     @TaskLocal package static var collecting: ResultFiles?
 
-    /// Records that the file at `path` has the content `content`.
-    func add(_ content: Digest, path: String) {
-        files.withLock { $0.append((content, path)) }
+    /// Stores the file at `path` and returns its content digest and size.
+    func store(_ path: String) throws -> (content: Digest, size: Int) {
+        let body = try objects.storeFileBody(from: path)
+        stored.withLock { $0.append(body.content) }
+        return body
     }
 
-    /// Each content once, with the path of a file that holds it.
-    package var all: [(content: Digest, path: String)] {
-        var seen = Set<Digest>()
-        return files.withLock { $0 }.filter { seen.insert($0.content).inserted }
-    }
+    /// Whether any file was stored.
+    package var isEmpty: Bool { stored.withLock { $0.isEmpty } }
 }
 
 extension Value {

@@ -106,10 +106,13 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
     ///   when a file cannot be read.
     public func encode(to encoder: any Encoder) throws {
         let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
-        let described = try path.map { _ in try self.described(using: algorithm, cache: FileDigestCache.current) } ?? self
-        if let path, let collecting = ResultFiles.collecting {
-            for (relativePath, content) in described.files ?? [:] { collecting.add(content, path: path + "/" + relativePath) }
-        }
+        let described = try path.map { path in
+            // A result's files are stored as they are hashed: one read each.
+            if let files = ResultFiles.collecting {
+                return try self.described { relativePath, _ in try files.store(path + "/" + relativePath).content }
+            }
+            return try self.described(using: algorithm, cache: FileDigestCache.current)
+        } ?? self
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(described.files ?? [:], forKey: .files)
         try container.encode(described.executables ?? [], forKey: .executables)
@@ -121,6 +124,13 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
     public func described(
         using algorithm: DigestAlgorithm = .sha256, cache: FileDigestCache = .current
     ) throws -> DirectoryArtifact {
+        try described { files, root in try Self.digests(of: files, root: root, algorithm: algorithm, cache: cache) }
+    }
+
+    /// This artifact read from its path, the digests of its files (in order) from `digests`.
+    private func described(
+        digests: ([DirectoryTree.File], String) throws -> [Digest?]
+    ) throws -> DirectoryArtifact {
         guard let path else { return self }
         switch try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) {
         case .directory?: break
@@ -128,7 +138,7 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
         case _?: throw FlecheError.invalidArtifact(path: path, reason: "is not a directory: pass a file as a FileArtifact")
         }
         let tree = try DirectoryTree.walk(path)
-        let digests = try Self.digests(of: tree.files, root: path, algorithm: algorithm, cache: cache)
+        let digests = try digests(tree.files, path)
         var artifact = DirectoryArtifact(path)
         artifact.files = Dictionary(uniqueKeysWithValues: zip(tree.files.map(\.relativePath), digests.map { $0! }))
         artifact.executables = tree.files.filter(\.isExecutable).map(\.relativePath).sorted { $0.utf8Precedes($1) }
@@ -138,6 +148,12 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
 
     /// The content digests of `files`, in order: from the stat cache where it knows them (in
     /// one pass under its lock), the rest read on every core.
+    /// This artifact read from its path, each file's digest from `digest` (relative path,
+    /// identity), in order.
+    private func described(digest: (String, FileIdentity) throws -> Digest) throws -> DirectoryArtifact {
+        try described { files, _ in try files.map { try digest($0.relativePath, $0.identity) } }
+    }
+
     private static func digests(
         of files: [DirectoryTree.File], root: String, algorithm: DigestAlgorithm, cache: FileDigestCache
     ) throws -> [Digest?] {

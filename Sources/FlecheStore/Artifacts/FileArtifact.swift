@@ -113,8 +113,11 @@ public struct FileArtifact: Codable, Sendable, Hashable {
     ///   not a regular file, `FlecheError.io(path:operation:errno:)` when it cannot be read.
     public func encode(to encoder: any Encoder) throws {
         let algorithm = encoder.userInfo[.flecheDigestAlgorithm] as? DigestAlgorithm ?? .sha256
-        let described = try path.map { try Self.describe($0, algorithm: algorithm, cache: FileDigestCache.current) }
-        if let path, let described, let files = ResultFiles.collecting { files.add(described.content!, path: path) }
+        let described = try path.map { path in
+            // A result's bytes are stored as they are hashed: one read.
+            if let files = ResultFiles.collecting { return try Self.store(path, into: files) }
+            return try Self.describe(path, algorithm: algorithm, cache: FileDigestCache.current)
+        }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(described?.content ?? content, forKey: .content)
         try container.encode(described?.size ?? size, forKey: .size)
@@ -130,10 +133,20 @@ public struct FileArtifact: Codable, Sendable, Hashable {
     }
 
     static func describe(_ path: String, algorithm: DigestAlgorithm, cache: FileDigestCache) throws -> FileArtifact {
+        try describe(path) { identity in try cache.digest(ofFileAt: path, identity: identity, algorithm: algorithm) }
+    }
+
+    /// The artifact of the file at `path` with its bytes stored as a file body.
+    static func store(_ path: String, into files: ResultFiles) throws -> FileArtifact {
+        try describe(path) { _ in try files.store(path).content }
+    }
+
+    /// The artifact of the regular file at `path`, its content digest from `content`.
+    private static func describe(_ path: String, content: (FileIdentity) throws -> Digest) throws -> FileArtifact {
         switch try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) {
         case .regular(let identity, let executable)?:
             var artifact = FileArtifact(path)
-            artifact.content = try cache.digest(ofFileAt: path, identity: identity, algorithm: algorithm)
+            artifact.content = try content(identity)
             artifact.size = identity.size
             artifact.isExecutable = executable
             return artifact

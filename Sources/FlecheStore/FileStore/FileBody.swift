@@ -81,18 +81,15 @@ extension FileObjectStorage {
         return found
     }
 
-    /// Stores the content of the file at `path` as the file body `content` (the digest its
-    /// bytes have as a `bytes` value), reading it in pieces; returns the bytes written (0
-    /// when the body was there already, whose time is then refreshed for a concurrent gc).
-    /// A value object of the same name is replaced by the body (it is the same value).
+    /// Stores the content of the file at `path` as a file body, hashing it as it is copied
+    /// (one read, in pieces: memory stays at one buffer), and returns its content digest
+    /// (the digest its bytes have as a `bytes` value) and size. A body that is there
+    /// already is not written again (its time is refreshed, for a concurrent gc); a value
+    /// object of the same name is replaced by the body (it is the same value).
     ///
-    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` when the file's bytes are not
-    ///   `content` any more (it changed after it was described), `FlecheError.io` when it
-    ///   cannot be read or the store written.
-    @discardableResult
-    package func saveFileBody(from path: String, content: Digest) throws -> Int {
-        let target = self.path(of: content)
-        if FileSystem.touch(target) == .touched, isFileBody(content) { return 0 }
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` when there is no such file,
+    ///   `FlecheError.io` when it cannot be read or the store written.
+    package func storeFileBody(from path: String) throws -> (content: Digest, size: Int) {
         let temporary = layout.temporaryPath()
         let file = try layout.creatingTemporaryFolder { try NewFile(creating: temporary) }
         var digester = BytesDigester(algorithm)
@@ -109,14 +106,17 @@ extension FileObjectStorage {
                 }
             }
             guard read != nil else { throw FlecheError.invalidArtifact(path: path, reason: "no such file") }
-            guard digester.finalize() == content else {
-                throw FlecheError.invalidArtifact(path: path, reason: "it changed while it was stored; write it before returning it")
-            }
             try FileBody.header(size: size, check: check.finalize(), digestLength: algorithm.digestByteCount)
                 .withUnsafeBytes { try file.write($0, at: 0) }
         } catch {
             file.abandon()
             throw (error as? SystemCallError).map { FlecheError($0) } ?? error
+        }
+        let content = digester.finalize()
+        let target = self.path(of: content)
+        if FileSystem.touch(target) == .touched, isFileBody(content) {
+            file.abandon()
+            return (content, size)
         }
         do {
             try file.finish(durable: durable)
@@ -124,7 +124,7 @@ extension FileObjectStorage {
             throw FlecheError(error)
         }
         try layout.moveIntoPlace(temporary, target)
-        return FileBody.offset + size
+        return (content, size)
     }
 
     /// Writes the bytes of the object `content` (a file body, or a value object holding a

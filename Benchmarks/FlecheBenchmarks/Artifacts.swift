@@ -60,6 +60,7 @@ enum ArtifactBenchmark {
             | memoized call on the unchanged tree (hit) | \(ms("tree_hit")) | walk \(ms("walk_floor")) | \(String(format: "%.2f×", ratio("tree_hit", "walk_floor"))) | ≤ 3×: \(ratio("tree_hit", "walk_floor") <= 3 ? "met" : "MISSED") |
             """)
         print(JSON.object(median.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) }).serialized())
+        try ArtifactResultBenchmark.run(root: root, big: big, rounds: rounds)
     }
 
     /// `FlecheBenchmarks profile-tree DIR N`: only the unchanged tree, 50 descriptions and

@@ -11,7 +11,9 @@
 //                                         alike but for recordsUse; 7 rounds interleaved
 //   FlecheBenchmarks artifacts DIR N      file and directory arguments: a 1 GiB file hashed
 //                                         against sha256sum, a tree of N files first and
-//                                         unchanged against a readdir+lstat walk (Artifacts.swift)
+//                                         unchanged against a readdir+lstat walk (Artifacts.swift);
+//                                         the file as a result saved and loaded against cp,
+//                                         peak memory (ArtifactResults.swift)
 //   FlecheBenchmarks profile-tree DIR N   only the unchanged tree of N files, for `perf record`
 //
 // Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.

@@ -191,25 +191,18 @@ struct MemoizationCore: Sendable {
     /// caller returns the result anyway.
     func store<R: Encodable>(_ prepared: Prepared, result: R, metadata: Metadata) {
         do {
-            guard let store = prepared.cache.savingStore else {
-                let value = try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
-                guard !value.mayHoldArtifacts else {
-                    throw FlecheError.unsupportedValue("the result holds file artifacts, which only a cache over a file store keeps")
-                }
-                try save(prepared, value: value, metadata: metadata, inline: true)
-                return
+            // Encoding stores the files of artifacts in the result (one read each) as file
+            // bodies of the store the call is saved in; a result with files is never inline,
+            // so that its object's header lists them for gc and transfers (the save refreshes
+            // them under the store's write lock, so a concurrent gc keeps them).
+            let files = prepared.cache.savingStore.map { ResultFiles($0.objects) }
+            let value = try ResultFiles.$collecting.withValue(files) {
+                try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
             }
-            // Under the store's write lock from the first file body to the manifest, so that
-            // a gc cannot sweep a body in between: encoding stores the files of artifacts in
-            // the result (one read each), and a result with files is never inline, so that
-            // its object's header lists them for gc and transfers.
-            try store.withWriteLock { _ in
-                let files = ResultFiles(store.objects)
-                let value = try ResultFiles.$collecting.withValue(files) {
-                    try ValueEncoder(contentAlgorithm: prepared.cache.algorithm).encode(result)
-                }
-                try save(prepared, value: value, metadata: metadata, inline: files.isEmpty)
+            if files == nil, value.mayHoldArtifacts {
+                throw FlecheError.unsupportedValue("the result holds file artifacts, which only a cache over a file store keeps")
             }
+            try save(prepared, value: value, metadata: metadata, inline: files?.isEmpty ?? true)
         } catch {
             log.warning("result of \(identity.name) was not stored", metadata: ["key": "\(prepared.key.hex)", "error": "\(error)"])
         }

@@ -63,14 +63,19 @@ extension FileObjectStorage {
     }
 
     /// The digest values in `value` that name file bodies of this store: what its objects
-    /// refer to as file bodies (tag 17) and list as children.
+    /// refer to as file bodies (tag 17) and list as children. Each body found has its time
+    /// refreshed, as a save refreshes an object that exists: under the store's write lock,
+    /// that tells a concurrent gc the body is in use again (one it has swept already is not
+    /// found, so no object refers to a missing body: the call's next hit is a miss).
     func fileBodies(in value: Value) -> Set<Digest> {
         var found = Set<Digest>()
         var checked = Set<Digest>()
         func visit(_ node: Value) {
             switch node {
             case .digest(let digest):
-                if checked.insert(digest).inserted, isFileBody(digest) { found.insert(digest) }
+                if checked.insert(digest).inserted, FileSystem.touch(path(of: digest)) == .touched, isFileBody(digest) {
+                    found.insert(digest)
+                }
             case .array, .set, .dictionary, .record, .some:
                 for child in node.children { visit(child) }
             default:

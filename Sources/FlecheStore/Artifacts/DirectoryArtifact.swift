@@ -61,7 +61,7 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
             && lhs.emptyDirectories == rhs.emptyDirectories
     }
 
-    /// Hashes what ``==(_:_:)`` compares.
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(path)
         hasher.combine(files)

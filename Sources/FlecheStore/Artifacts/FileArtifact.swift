@@ -68,7 +68,7 @@ public struct FileArtifact: Codable, Sendable, Hashable {
         lhs.path == rhs.path && lhs.content == rhs.content && lhs.size == rhs.size && lhs.isExecutable == rhs.isExecutable
     }
 
-    /// Hashes what ``==(_:_:)`` compares.
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(path)
         hasher.combine(content)

@@ -32,13 +32,7 @@ package enum ArtifactMaterializer {
     static func writeFile(_ source: Source, executable: Bool, to destination: String, mode: Materialization) throws {
         let folder = FileSystem.parentDirectory(destination)
         try fenced { try FileSystem.makeDirectories(folder) }
-        let file = try fenced { try NewFile(inFolder: folder, executable: executable) }
-        do {
-            try fill(file, from: source, mode: mode)
-        } catch {
-            file.abandon()
-            throw error
-        }
+        let file = try filled(try fenced { try NewFile(inFolder: folder, executable: executable) }, from: source, mode: mode)
         do {
             try file.publish(as: destination, durable: false)
         } catch {
@@ -66,13 +60,9 @@ package enum ArtifactMaterializer {
             for (relativePath, source) in files {
                 let path = building + "/" + relativePath
                 try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(path)) }
-                let file = try fenced { try NewFile(creating: path, executable: executables.contains(relativePath)) }
-                do {
-                    try fill(file, from: source, mode: mode)
-                } catch {
-                    file.abandon()
-                    throw error
-                }
+                let file = try filled(
+                    try fenced { try NewFile(creating: path, executable: executables.contains(relativePath)) },
+                    from: source, mode: mode)
                 do {
                     try file.finish(durable: false)
                 } catch {
@@ -84,6 +74,17 @@ package enum ArtifactMaterializer {
             try? FileSystem.removeTree(building)
             throw error
         }
+    }
+
+    /// `file` with the bytes of `source` written into it; on failure it is abandoned.
+    private static func filled(_ file: consuming NewFile, from source: Source, mode: Materialization) throws -> NewFile {
+        do {
+            try fill(file, from: source, mode: mode)
+        } catch {
+            file.abandon()
+            throw error
+        }
+        return file
     }
 
     private static func fill(_ file: borrowing NewFile, from source: Source, mode: Materialization) throws {

@@ -48,6 +48,42 @@ struct S3ExchangeTests {
         #expect(again.calls.isEmpty && again.objects == 0 && again.existingCalls == 11)
     }
 
+    @Test("file and directory results pushed from a folder to S3 and pulled into another folder hit there, verify clean and write out the same bytes")
+    func fileResultsThroughS3() throws {
+        let server = try SeaweedServer.shared()
+        let s3 = try server.freshStore()
+        let folder = try temporaryFolder()
+        let runs = Runs()
+        func export(_ cache: any BaseCache) -> Memoized<Int, DirectoryArtifact> {
+            memoize("export", arguments: ["n"], metadata: [], cache: cache) { (n: Int) -> DirectoryArtifact in
+                runs.add()
+                let out = folder + "/export-\(n)"
+                try FileManager.default.createDirectory(atPath: out + "/parts", withIntermediateDirectories: true)
+                for part in 0..<3 {
+                    let bytes = (0..<(100_000 + part)).map { UInt8(truncatingIfNeeded: $0 &* (n + part + 7) >> 3) }
+                    try Data(bytes).write(to: URL(fileURLWithPath: out + "/parts/\(part).bin"))
+                }
+                return DirectoryArtifact(out)
+            }
+        }
+        let source = try Cache(root: folder + "/a")
+        for n in 1...2 { _ = try export(source)(n) }
+        let pushed = try S3Push(from: try #require(source.fileStore), to: s3).run()
+        #expect(pushed.calls.count == 2 && pushed.refused.isEmpty)
+        let report = try S3Pull(into: folder + "/b", from: s3, verify: true).run()
+        #expect(report.calls.count == 2 && report.refused.isEmpty)
+        let target = try Cache(root: folder + "/b")
+        for n in 1...2 {
+            try export(target)(n).write(to: folder + "/out-\(n)", mode: .copy)
+            for part in 0..<3 {
+                #expect(FileManager.default.contents(atPath: folder + "/out-\(n)/parts/\(part).bin")
+                    == FileManager.default.contents(atPath: folder + "/export-\(n)/parts/\(part).bin"))
+            }
+        }
+        #expect(runs.value == 2)
+        #expect(try StoreVerifier(store: #require(target.fileStore)).run().isClean)
+    }
+
     @Test("a pull refuses a call whose value the bucket lost and a damaged manifest, and moves in the rest")
     func pullRefusesDamage() throws {
         let server = try SeaweedServer.shared()

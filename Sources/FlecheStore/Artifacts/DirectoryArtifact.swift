@@ -146,14 +146,14 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
         return artifact
     }
 
-    /// The content digests of `files`, in order: from the stat cache where it knows them (in
-    /// one pass under its lock), the rest read on every core.
     /// This artifact read from its path, each file's digest from `digest` (relative path,
     /// identity), in order.
     private func described(digest: (String, FileIdentity) throws -> Digest) throws -> DirectoryArtifact {
         try described { files, _ in try files.map { try digest($0.relativePath, $0.identity) } }
     }
 
+    /// The content digests of `files`, in order: from the stat cache where it knows them (in
+    /// one pass under its lock), the rest read on every core.
     private static func digests(
         of files: [DirectoryTree.File], root: String, algorithm: DigestAlgorithm, cache: FileDigestCache
     ) throws -> [Digest?] {

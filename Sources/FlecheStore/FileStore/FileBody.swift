@@ -62,20 +62,26 @@ extension FileObjectStorage {
         (try? header(digest))??.codec == .fileBody
     }
 
-    /// The digest values in `value` that name file bodies of this store: what its objects
-    /// refer to as file bodies (tag 17) and list as children. Each body found has its time
+    /// The content digests of the file and directory artifacts in `value` that name file
+    /// bodies of this store: what its objects refer to as file bodies (tag 17) and list as
+    /// children (other digest values are left as they are). Each body found has its time
     /// refreshed, as a save refreshes an object that exists: under the store's write lock,
     /// that tells a concurrent gc the body is in use again (one it has swept already is not
     /// found, so no object refers to a missing body: the call's next hit is a miss).
     func fileBodies(in value: Value) -> Set<Digest> {
+        guard value.mayHoldArtifacts else { return [] }
         var found = Set<Digest>()
-        var checked = Set<Digest>()
+        func check(_ content: Value?) {
+            guard case .digest(let digest)? = content, !found.contains(digest) else { return }
+            if FileSystem.touch(path(of: digest)) == .touched, isFileBody(digest) { found.insert(digest) }
+        }
         func visit(_ node: Value) {
             switch node {
-            case .digest(let digest):
-                if checked.insert(digest).inserted, FileSystem.touch(path(of: digest)) == .touched, isFileBody(digest) {
-                    found.insert(digest)
-                }
+            case .record(type: "FileArtifact", let fields):
+                check(fields.first { $0.name == "content" }?.value)
+            case .record(type: "DirectoryArtifact", let fields):
+                guard case .dictionary(let entries)? = fields.first(where: { $0.name == "files" })?.value else { return }
+                for entry in entries { check(entry.value) }
             case .array, .set, .dictionary, .record, .some:
                 for child in node.children { visit(child) }
             default:

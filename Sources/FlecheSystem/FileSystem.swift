@@ -17,9 +17,23 @@ package enum FileSystem {
 
     /// Reads a whole file, or returns `nil` if it does not exist.
     package static func readFile(_ path: String) throws(SystemCallError) -> [UInt8]? {
+        guard case .whole(let bytes)? = try readFile(path, unlessLargerThan: Int.max) else { return nil }
+        return bytes
+    }
+
+    /// What ``readFile(_:unlessLargerThan:)`` found: the file's bytes, or its size when it
+    /// was larger than the limit (then nothing was read).
+    package enum WholeFile {
+        case whole([UInt8])
+        case larger(size: Int)
+    }
+
+    /// Reads a whole file unless it is larger than `limit` bytes; `nil` if it does not exist.
+    package static func readFile(_ path: String, unlessLargerThan limit: Int) throws(SystemCallError) -> WholeFile? {
         guard let descriptor = try openForReading(path) else { return nil }
         defer { try? descriptor.close() }
         let size = try self.size(of: descriptor, describedAs: path)
+        if size > limit { return .larger(size: size) }
         // Uninitialised capacity: zero-filling a 16 MiB buffer first costs as much as a copy.
         // One byte more than the size tells whether the file grew (objects never should).
         var readError: Errno?
@@ -40,7 +54,34 @@ package enum FileSystem {
         }
         if let readError { throw failure(path, "read", readError) }
         if bytes.count > size { try readRest(descriptor, into: &bytes, describedAs: path) }
-        return bytes
+        return .whole(bytes)
+    }
+
+    /// Reads the file at `path` from byte `offset` into `buffer` until it is full or the file
+    /// ends; returns the bytes read and whether the file ended there (`nil` if it does not
+    /// exist).
+    package static func read(
+        _ path: String, from offset: Int, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(SystemCallError) -> (count: Int, atEnd: Bool)? {
+        guard let descriptor = try openForReading(path) else { return nil }
+        defer { try? descriptor.close() }
+        var filled = 0
+        do {
+            while filled < buffer.count {
+                let count = try descriptor.read(
+                    fromAbsoluteOffset: Int64(offset + filled), into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]),
+                    retryOnInterrupt: true)
+                if count == 0 { return (filled, true) }
+                filled += count
+            }
+            var probe: UInt8 = 0
+            let more = try withUnsafeMutableBytes(of: &probe) {
+                try descriptor.read(fromAbsoluteOffset: Int64(offset + filled), into: $0, retryOnInterrupt: true)
+            }
+            return (filled, more == 0)
+        } catch {
+            throw failure(path, "pread", error as? Errno ?? .ioError)
+        }
     }
 
     /// Reads a whole small file (a manifest) at `path` relative to the open directory

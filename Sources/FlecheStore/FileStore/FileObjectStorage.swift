@@ -96,7 +96,18 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// Decodes the object `key` with `resolve` standing in for its children.
     func decode(_ key: Digest, resolve: @escaping ValueCodec.ChildResolver) throws -> Value {
         let target = path(of: key)
-        guard let bytes = try fenced({ try FileSystem.readFile(target) }) else { throw FlecheError.notFound(key: key.hex) }
+        let bytes: [UInt8]
+        switch try fenced({ try FileSystem.readFile(target, unlessLargerThan: Self.largeBytesThreshold) }) {
+        case nil:
+            throw FlecheError.notFound(key: key.hex)
+        case .whole(let whole)?:
+            bytes = whole
+        case .larger?:
+            // A large `Data` goes straight into its own buffer; anything else is read whole.
+            if let value = try loadLargeBytes(key, path: target) { return value }
+            guard let whole = try fenced({ try FileSystem.readFile(target) }) else { throw FlecheError.notFound(key: key.hex) }
+            bytes = whole
+        }
         do {
             let object = try ObjectFile.parse(bytes)
             return try object.withPayload { try ValueCodec.decode($0, resolve: resolve) }

@@ -55,6 +55,16 @@ enum Zlib {
         }
     }
 
+    /// Inflates the zlib stream `input` into `output`, which it must fill exactly.
+    static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
+        decompressors.withLease(level: 0) { decompressor -> Bool in
+            var actual = 0
+            let result = libdeflate_zlib_decompress(
+                decompressor, input.baseAddress, input.count, output.baseAddress, output.count, &actual)
+            return result == LIBDEFLATE_SUCCESS && actual == output.count
+        } ?? false
+    }
+
     /// The Adler-32 of `input`: what a zlib stream of it ends with (big-endian), so a stored
     /// stream's last four bytes tell whether it holds this payload whole.
     static func adler32(_ input: UnsafeRawBufferPointer) -> UInt32 {

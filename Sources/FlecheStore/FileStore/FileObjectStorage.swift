@@ -110,6 +110,9 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         }
         do {
             let object = try ObjectFile.parse(bytes)
+            if object.codec == .zlib, object.payloadSize >= Self.largeBytesThreshold, object.children.isEmpty {
+                return try inflateLarge(bytes, header: object, key: key, path: target)
+            }
             return try object.withPayload { try ValueCodec.decode($0, resolve: resolve) }
         } catch let error as FlecheError {
             throw error

@@ -46,27 +46,38 @@ extension FileObjectStorage {
             return .bytes(Data(bytesNoCopy: buffer.baseAddress!, count: count, deallocator: .custom { pointer, _ in pointer.deallocate() }))
         case .zlib:
             guard let file = try fenced({ try FileSystem.readFile(path) }) else { throw FlecheError.notFound(key: key.hex) }
-            guard header.payloadSize / 1_032 <= file.count - headerLength else { throw corrupt("header size beyond what the stream can hold") }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: header.payloadSize, alignment: 16)
-            guard file[headerLength...].withUnsafeBytes({ Zlib.decompress($0, into: buffer) }) else {
-                buffer.deallocate()
-                throw corrupt("zlib stream is damaged (inflate or checksum failed)")
-            }
-            guard let (count, lead) = Self.bytesLead(ArraySlice(buffer.prefix(20))), lead + count == header.payloadSize else {
-                // Another large value (packed numbers, a long string): decoded from the
-                // inflated payload, which is not inflated twice.
-                defer { buffer.deallocate() }
-                do {
-                    return try ValueCodec.decode(UnsafeRawBufferPointer(buffer))
-                } catch {
-                    throw corrupt("\(error)")
-                }
-            }
-            let base = buffer.baseAddress!
-            return .bytes(Data(bytesNoCopy: base + lead, count: count, deallocator: .custom { _, _ in base.deallocate() }))
+            return try inflateLarge(file, header: header, key: key, path: path)
         case .fileBody:
             return nil
         }
+    }
+
+    /// The value of the zlib object `file` (with its parsed `header`) whose payload is at
+    /// least ``largeBytesThreshold`` bytes and has no children: inflated into one buffer, a
+    /// `bytes` value keeps it as its `Data`'s storage, any other value is decoded from it.
+    ///
+    /// - Throws: `FlecheError.corruptObject` when the stream does not inflate to its size.
+    func inflateLarge(_ file: [UInt8], header: ObjectFile, key: Digest, path: String) throws -> Value {
+        func corrupt(_ reason: String) -> FlecheError { .corruptObject(key: key, path: path, reason: reason) }
+        let headerLength = header.body.startIndex
+        guard header.payloadSize / 1_032 <= file.count - headerLength else { throw corrupt("header size beyond what the stream can hold") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: header.payloadSize, alignment: 16)
+        guard file[headerLength...].withUnsafeBytes({ Zlib.decompress($0, into: buffer) }) else {
+            buffer.deallocate()
+            throw corrupt("zlib stream is damaged (inflate or checksum failed)")
+        }
+        guard let (count, lead) = Self.bytesLead(ArraySlice(buffer.prefix(20))), lead + count == header.payloadSize else {
+            // Another large value (packed numbers, a long string): decoded from the
+            // inflated payload, which is not inflated twice.
+            defer { buffer.deallocate() }
+            do {
+                return try ValueCodec.decode(UnsafeRawBufferPointer(buffer))
+            } catch {
+                throw corrupt("\(error)")
+            }
+        }
+        let base = buffer.baseAddress!
+        return .bytes(Data(bytesNoCopy: base + lead, count: count, deallocator: .custom { _, _ in base.deallocate() }))
     }
 
     /// For a payload that starts with a `bytes` value: its length and the bytes its tag and

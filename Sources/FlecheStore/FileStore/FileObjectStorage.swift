@@ -32,6 +32,10 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// (0 when every object was there already): what the store's statistics count.
     @discardableResult
     package func saveCountingBytes(_ value: Value, key: Digest) throws -> Int {
+        if case .bytes(let data) = value, data.count >= Self.largeBytesThreshold,
+            let written = try storeLargeRawBytes(data, key: key) {
+            return written
+        }
         let bodies = fileBodies(in: value)
         guard let depth = format.destructureDepth else {
             let (payload, children) = ValueCodec.encodeObject(value, childReferences: nil, fileBodies: bodies)

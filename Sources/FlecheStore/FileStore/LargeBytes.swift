@@ -2,10 +2,10 @@ import FlecheSystem
 import FlecheValue
 import Foundation
 
-/// Loading a large `bytes` value (a `Data` result of a megabyte or more) straight into the
-/// buffer its `Data` keeps: the payload of a raw object is read from the file into it, a zlib
-/// one inflated into it, so a hit holds the value once rather than the file's bytes and a
-/// copy of them.
+/// Large `bytes` values (a `Data` result of a megabyte or more) held once in memory: loaded
+/// straight into the buffer their `Data` keeps (the payload of a raw object read from the
+/// file into it, a zlib one inflated into it), and an incompressible one written from the
+/// `Data`'s own storage, not copied behind its tag first.
 extension FileObjectStorage {
     /// Objects at least this large take this path.
     static let largeBytesThreshold = 1 << 20
@@ -78,6 +78,50 @@ extension FileObjectStorage {
         }
         let base = buffer.baseAddress!
         return .bytes(Data(bytesNoCopy: base + lead, count: count, deallocator: .custom { _, _ in base.deallocate() }))
+    }
+
+    /// Stores the large `bytes` value `data` under `key` as a raw object written from the
+    /// `Data`'s own storage (header, the tag and length, the bytes), when it does not
+    /// compress (or the store does not compress); returns the bytes written (0 for an object
+    /// that is there whole, whose time is refreshed), or `nil` for data that compresses,
+    /// which the caller encodes as usual.
+    func storeLargeRawBytes(_ data: Data, key: Digest) throws -> Int? {
+        try data.withUnsafeBytes { (bytes) throws -> Int? in
+            if format.compressionLevel > 0, Zlib.looksCompressible(bytes) { return nil }
+            var lead = ByteWriter(capacity: 11)
+            lead.writeTag(.bytes)
+            lead.writeCount(bytes.count)
+            let check = PiecewiseChecksum()
+            lead.bytes.withUnsafeBytes { check.update($0) }
+            check.update(bytes)
+            let payloadSize = lead.bytes.count + bytes.count
+            let header = ObjectFile.rawHeader(
+                payloadSize: payloadSize, check: check.finalize(), digestLength: algorithm.digestByteCount)
+            let target = path(of: key)
+            if FileSystem.touch(target) == .touched {
+                // There whole: the same header, the file's length, and the same last bytes.
+                let ends: (head: [UInt8], tail: [UInt8], size: Int)?
+                do {
+                    ends = try FileSystem.readEnds(target, head: header.count, tail: 4_096)
+                } catch {
+                    return 0  // unreadable: only proven damage replaces an object
+                }
+                if let ends {
+                    let tail = min(ends.tail.count, bytes.count)
+                    if ends.head == header, ends.size == header.count + payloadSize,
+                        ends.tail.suffix(tail).elementsEqual(bytes[(bytes.count - tail)...]) {
+                        return 0
+                    }
+                    layout.setAside(target, folder: .objects, key: key, reason: "it does not hold its value whole")
+                }
+            }
+            try header.withUnsafeBytes { head in
+                try lead.bytes.withUnsafeBytes { tag in
+                    try layout.writeAtomically(parts: [head, tag, bytes], to: target, durable: durable)
+                }
+            }
+            return header.count + payloadSize
+        }
     }
 
     /// For a payload that starts with a `bytes` value: its length and the bytes its tag and

@@ -66,6 +66,19 @@ struct ObjectFile {
         return (header.bytes, body ?? payload)
     }
 
+    /// The header of a raw object without children whose payload is `payloadSize` bytes
+    /// with XXH3-64 `check`: what a large `bytes` value written from its own storage gets.
+    static func rawHeader(payloadSize: Int, check: UInt64, digestLength: Int) -> [UInt8] {
+        var header = ByteWriter(capacity: 32)
+        header.bytes.append(contentsOf: magic)
+        header.bytes.append(Codec.raw.rawValue)
+        header.bytes.append(UInt8(digestLength))
+        header.writeCount(0)
+        header.writeCount(payloadSize)
+        header.writeFixed(check)
+        return header.bytes
+    }
+
     /// The integrity check of raw payloads: XXH3-64 (about 10 GB/s, so checking a 16 MiB
     /// load costs well under the read itself).
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

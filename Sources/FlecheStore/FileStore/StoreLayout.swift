@@ -115,6 +115,14 @@ package struct StoreLayout: Sendable {
         try moveIntoPlace(temporary, target)
     }
 
+    /// Writes the concatenation of `parts` (memory the caller holds: a value's own storage)
+    /// to `target` atomically.
+    func writeAtomically(parts: [UnsafeRawBufferPointer], to target: String, durable: Bool) throws {
+        let temporary = temporaryPath()
+        try creatingTemporaryFolder { try FileSystem.writeNewFile(temporary, parts: parts, durable: durable) }
+        try moveIntoPlace(temporary, target)
+    }
+
     /// Runs `create`, which creates a file in `tmp/`, creating `tmp/` first if it is missing.
     func creatingTemporaryFolder<R: ~Copyable>(_ create: () throws -> R) throws -> R {
         try fenced {

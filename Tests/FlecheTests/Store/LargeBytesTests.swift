@@ -44,6 +44,12 @@ struct LargeBytesTests {
         #expect(try laterDoubles(0) == numbers)
         #expect(runs.value == 3)
         let store = try #require(later.fileStore)
+        // The incompressible Data was written from its own storage, byte for byte what the
+        // format's encoder writes.
+        let rawKey = Value.bytes(incompressible).digest(using: .sha256)
+        #expect(FileManager.default.contents(atPath: store.objects.path(of: rawKey))
+            == Data(ObjectFormat.encode(.bytes(incompressible), algorithm: .sha256).bytes))
+        #expect(try store.objects.saveCountingBytes(.bytes(incompressible), key: rawKey) == 0)
         for key in try store.objects.keys() {
             let value = try #require(try store.objects.loadLargeBytes(key, path: store.objects.path(of: key)))
             #expect(value == (try store.objects.load(key)))

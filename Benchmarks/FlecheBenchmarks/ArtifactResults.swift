@@ -53,14 +53,16 @@ enum ArtifactResultBenchmark {
         let dataHitPeak = try peakMemory { _ = try data(1) }
         let noise = memoize("noise", arguments: ["n"], metadata: [], cache: cache) { (n: Int) -> Data in
             var state = UInt64(n) &* 0x9E37_79B9_7F4A_7C15 | 1
-            var words = [UInt64](repeating: 0, count: dataSize / 8)
-            for index in words.indices {
-                state ^= state << 13
-                state ^= state >> 7
-                state ^= state << 17
-                words[index] = state
+            var data = Data(count: dataSize)
+            data.withUnsafeMutableBytes { bytes in
+                for index in 0..<(dataSize / 8) {
+                    state ^= state << 13
+                    state ^= state >> 7
+                    state ^= state << 17
+                    bytes.storeBytes(of: state, toByteOffset: index * 8, as: UInt64.self)
+                }
             }
-            return words.withUnsafeBytes { Data($0) }
+            return data
         }
         let noiseMissPeak = try peakMemory { _ = try noise(1) }
         let noiseHitPeak = try peakMemory { _ = try noise(1) }

@@ -16,7 +16,8 @@
 #     8,000-call tests finish. The cross-process stress test is left out: ThreadSanitizer
 #     sees one process, and that test's in-process twin runs here.
 #   AddressSanitizer: the decoder tests (JSON, value codec, objects, compression,
-#     manifests and their direct writer, FORMAT, signatures, addresses, the fuzz seeds and regressions), in release
+#     manifests and their direct writer, FORMAT, signatures, addresses, the fuzz seeds and regressions),
+#     large values loaded into their own buffers and file results (those not starting processes), in release
 #     mode like the suite:
 #     in debug mode, ASan's frames are so large that decoding a value nested 2,000 deep
 #     (the format's limit) overflows a test thread's stack (docs/FUZZING.md).
@@ -30,7 +31,7 @@ export FLECHE_WITHOUT_MACROS=1
 export FLECHE_WITHOUT_S3=1
 
 tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests'
-asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests'
+asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)'
 
 sanitizers=("$@")
 if [ ${#sanitizers[@]} -eq 0 ]; then sanitizers=(thread address); fi

@@ -21,15 +21,8 @@ enum FileBody {
 
     /// The header of a file body of `size` bytes with checksum `check`, padded to ``offset``.
     static func header(size: Int, check: UInt64, digestLength: Int) -> [UInt8] {
-        var header = ByteWriter(capacity: offset)
-        header.bytes.append(contentsOf: ObjectFile.magic)
-        header.bytes.append(ObjectFile.Codec.fileBody.rawValue)
-        header.bytes.append(UInt8(digestLength))
-        header.writeCount(0)
-        header.writeCount(size)
-        header.writeFixed(check)
-        header.bytes.append(contentsOf: repeatElement(0, count: offset - header.bytes.count))
-        return header.bytes
+        let header = ObjectFile.header(codec: .fileBody, children: [], payloadSize: size, check: check, digestLength: digestLength)
+        return header + repeatElement(0, count: offset - header.count)
     }
 }
 

@@ -21,9 +21,10 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     var directory: String { layout.objectsDirectory }
 
     /// Stores `value` (split into objects per ``StoreFormat/destructureDepth``), children
-    /// before parents; a digest in it that names a file body of this store is stored as a
-    /// reference to the body (a file artifact's content: docs/FORMAT.md, "File bodies"). An object that exists is not written again, but its modification time
-    /// is refreshed: that tells a concurrent gc it is in use again (docs/FORMAT.md, gc).
+    /// before parents; a file artifact's content that names a file body of this store is
+    /// stored as a reference to the body (docs/FORMAT.md, "File bodies"). An object that
+    /// exists is not written again, but its modification time is refreshed: that tells a
+    /// concurrent gc it is in use again (docs/FORMAT.md, gc).
     public func save(_ value: Value, key: Digest) throws {
         try saveCountingBytes(value, key: key)
     }
@@ -50,46 +51,44 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         return written
     }
 
-    /// Writes one object unless a whole one is there. An object that is there but damaged
-    /// (cut short, emptied or zeroed by a power loss) is set aside in `lost+found/` and
-    /// written again: refreshing its time would keep the damage.
+    /// Writes one object unless a whole one is there (``isStoredWhole(_:payload:children:)``).
     private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws -> Int {
-        let target = path(of: digest)
-        switch FileSystem.touch(target) {
-        case .touched:
-            switch existingObject(at: target, payload: payload, children: children) {
-            case .whole: return 0
-            case .damaged: layout.setAside(target, folder: .objects, key: digest, reason: "it does not hold its value whole")
-            case .missing: break
-            }
-        case .failed: if FileSystem.exists(target) { return 0 }  // say, an object made read-only
-        case .missing: break
-        }
+        if payload.withUnsafeBytes({ isStoredWhole(digest, payload: [$0], children: children) }) { return 0 }
         let (header, body) = ObjectFile.encodeParts(
             payload: payload, children: children, digestLength: algorithm.digestByteCount,
             compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
-        try layout.writeAtomically([header, body], to: target, durable: durable)
+        try layout.writeAtomically([header, body], to: path(of: digest), durable: durable)
         return header.count + body.count
     }
 
-    private enum ExistingObject { case whole, damaged, missing }
-
-    /// Whether the object file at `path` holds `payload` with `children` whole
-    /// (``ObjectFile/isWhole(head:tail:fileSize:payload:children:)``). A file that cannot be
-    /// read counts as whole, so that only proven damage replaces an object.
-    private func existingObject(at path: String, payload: [UInt8], children: [Digest]) -> ExistingObject {
+    /// Whether the object `key` is there whole, holding the payload that is the
+    /// concatenation of `parts`, with `children` (its time is then refreshed, for a
+    /// concurrent gc): the caller writes it only when not. An object that is there but
+    /// damaged (cut short, emptied or zeroed by a power loss,
+    /// ``ObjectFile/isWhole(head:tail:fileSize:payload:children:)``) is set aside in
+    /// `lost+found/`, since refreshing its time would keep the damage; one that cannot be
+    /// read, or touched (made read-only), counts as whole, so that only proven damage
+    /// replaces an object.
+    func isStoredWhole(_ key: Digest, payload parts: [UnsafeRawBufferPointer], children: [Digest]) -> Bool {
+        let target = path(of: key)
+        switch FileSystem.touch(target) {
+        case .touched: break
+        case .failed: return FileSystem.exists(target)
+        case .missing: return false
+        }
         let head = ObjectFile.maximumHeaderLength(children: children.count, digestLength: algorithm.digestByteCount)
         let read: (head: [UInt8], tail: [UInt8], size: Int)?
         do {
-            read = try FileSystem.readEnds(path, head: head, tail: 4_096)
+            read = try FileSystem.readEnds(target, head: head, tail: 4_096)
         } catch {
-            return .whole
+            return true
         }
-        guard let ends = read else { return .missing }
-        let whole = payload.withUnsafeBytes {
-            ObjectFile.isWhole(head: ends.head, tail: ends.tail, fileSize: ends.size, payload: $0, children: children)
+        guard let ends = read else { return false }
+        if ObjectFile.isWhole(head: ends.head, tail: ends.tail, fileSize: ends.size, payload: parts, children: children) {
+            return true
         }
-        return whole ? .whole : .damaged
+        layout.setAside(target, folder: .objects, key: key, reason: "it does not hold its value whole")
+        return false
     }
 
     /// Loads a value, mending split-out children from their objects.

@@ -83,41 +83,25 @@ extension FileObjectStorage {
     /// Stores the large `bytes` value `data` under `key` as a raw object written from the
     /// `Data`'s own storage (header, the tag and length, the bytes), when it does not
     /// compress (or the store does not compress); returns the bytes written (0 for an object
-    /// that is there whole, whose time is refreshed), or `nil` for data that compresses,
-    /// which the caller encodes as usual.
+    /// that is there whole, ``isStoredWhole(_:payload:children:)``), or `nil` for data that
+    /// compresses, which the caller encodes as usual.
     func storeLargeRawBytes(_ data: Data, key: Digest) throws -> Int? {
         try data.withUnsafeBytes { (bytes) throws -> Int? in
             if format.compressionLevel > 0, Zlib.looksCompressible(bytes) { return nil }
             var lead = ByteWriter(capacity: 11)
             lead.writeTag(.bytes)
             lead.writeCount(bytes.count)
+            let stored = lead.bytes.withUnsafeBytes { tag in isStoredWhole(key, payload: [tag, bytes], children: []) }
+            if stored { return 0 }
             let check = PiecewiseChecksum()
             lead.bytes.withUnsafeBytes { check.update($0) }
             check.update(bytes)
             let payloadSize = lead.bytes.count + bytes.count
-            let header = ObjectFile.rawHeader(
-                payloadSize: payloadSize, check: check.finalize(), digestLength: algorithm.digestByteCount)
-            let target = path(of: key)
-            if FileSystem.touch(target) == .touched {
-                // There whole: the same header, the file's length, and the same last bytes.
-                let ends: (head: [UInt8], tail: [UInt8], size: Int)?
-                do {
-                    ends = try FileSystem.readEnds(target, head: header.count, tail: 4_096)
-                } catch {
-                    return 0  // unreadable: only proven damage replaces an object
-                }
-                if let ends {
-                    let tail = min(ends.tail.count, bytes.count)
-                    if ends.head == header, ends.size == header.count + payloadSize,
-                        ends.tail.suffix(tail).elementsEqual(bytes[(bytes.count - tail)...]) {
-                        return 0
-                    }
-                    layout.setAside(target, folder: .objects, key: key, reason: "it does not hold its value whole")
-                }
-            }
+            let header = ObjectFile.header(
+                codec: .raw, children: [], payloadSize: payloadSize, check: check.finalize(), digestLength: algorithm.digestByteCount)
             try header.withUnsafeBytes { head in
                 try lead.bytes.withUnsafeBytes { tag in
-                    try layout.writeAtomically(parts: [head, tag, bytes], to: target, durable: durable)
+                    try layout.writeAtomically(parts: [head, tag, bytes], to: path(of: key), durable: durable)
                 }
             }
             return header.count + payloadSize

@@ -45,8 +45,6 @@ struct ObjectFile {
     static func encodeParts(
         payload: [UInt8], children: [Digest], digestLength: Int, compressionLevel: Int32?
     ) -> (header: [UInt8], body: [UInt8]) {
-        var header = ByteWriter(capacity: 16 + children.count * digestLength)
-        header.bytes.append(contentsOf: magic)
         var codec = Codec.raw
         var body: [UInt8]? = nil
         if let level = compressionLevel, payload.count > 32 {
@@ -57,25 +55,22 @@ struct ObjectFile {
                 }
             }
         }
+        let check = codec == .raw ? payload.withUnsafeBytes(checksum) : nil
+        let header = header(codec: codec, children: children, payloadSize: payload.count, check: check, digestLength: digestLength)
+        return (header, body ?? payload)
+    }
+
+    /// The header of an object: `check` is the XXH3-64 of a raw payload or file body (`nil`
+    /// for zlib, whose stream carries Adler-32).
+    static func header(codec: Codec, children: [Digest], payloadSize: Int, check: UInt64?, digestLength: Int) -> [UInt8] {
+        var header = ByteWriter(capacity: 32 + children.count * digestLength)
+        header.bytes.append(contentsOf: magic)
         header.bytes.append(codec.rawValue)
         header.bytes.append(UInt8(digestLength))
         header.writeCount(children.count)
         for child in children { header.bytes.append(contentsOf: child.bytes) }
-        header.writeCount(payload.count)
-        if codec == .raw { header.writeFixed(payload.withUnsafeBytes(checksum)) }
-        return (header.bytes, body ?? payload)
-    }
-
-    /// The header of a raw object without children whose payload is `payloadSize` bytes
-    /// with XXH3-64 `check`: what a large `bytes` value written from its own storage gets.
-    static func rawHeader(payloadSize: Int, check: UInt64, digestLength: Int) -> [UInt8] {
-        var header = ByteWriter(capacity: 32)
-        header.bytes.append(contentsOf: magic)
-        header.bytes.append(Codec.raw.rawValue)
-        header.bytes.append(UInt8(digestLength))
-        header.writeCount(0)
         header.writeCount(payloadSize)
-        header.writeFixed(check)
+        if let check { header.writeFixed(check) }
         return header.bytes
     }
 
@@ -164,10 +159,13 @@ struct ObjectFile {
     /// allocation leaves it after a power loss without `fsync`) fails this; checking costs
     /// two small reads and a hash of the payload in memory, not a read of the file or a
     /// compression.
+    /// The payload is given as the parts it is the concatenation of (a large value's tag and
+    /// length, then its own bytes).
     static func isWhole(
-        head: [UInt8], tail: [UInt8], fileSize: Int, payload: UnsafeRawBufferPointer, children: [Digest]
+        head: [UInt8], tail: [UInt8], fileSize: Int, payload parts: [UnsafeRawBufferPointer], children: [Digest]
     ) -> Bool {
-        guard let object = try? parse(head, headerOnly: true), object.payloadSize == payload.count,
+        let payloadSize = parts.reduce(0) { $0 + $1.count }
+        guard let object = try? parse(head, headerOnly: true), object.payloadSize == payloadSize,
             object.children == children
         else { return false }
         let headerLength = object.body.startIndex
@@ -175,13 +173,19 @@ struct ObjectFile {
         case .fileBody:
             return false
         case .raw:
-            let compared = min(tail.count, payload.count)
-            return fileSize == headerLength + payload.count && object.checksum == checksum(payload)
-                && tail.suffix(compared).elementsEqual(payload[(payload.count - compared)...])
+            let check = PiecewiseChecksum()
+            for part in parts { check.update(part) }
+            // The payload's last bytes, gathered from the end of its parts.
+            var suffix: [UInt8] = []
+            for part in parts.reversed() where suffix.count < tail.count {
+                suffix.insert(contentsOf: part.suffix(tail.count - suffix.count), at: 0)
+            }
+            return fileSize == headerLength + payloadSize && object.checksum == check.finalize()
+                && tail.suffix(suffix.count).elementsEqual(suffix)
         case .zlib:
             guard fileSize >= headerLength + 6, tail.count >= 4 else { return false }
             let trailer = tail.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            return trailer == Zlib.adler32(payload)
+            return trailer == Zlib.adler32(parts)
         }
     }
 

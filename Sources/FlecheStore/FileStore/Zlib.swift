@@ -41,18 +41,13 @@ enum Zlib {
     /// Inflates a zlib stream whose uncompressed size is known; `nil` for a stream that is
     /// damaged, fails its checksum, or inflates to another size.
     static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int) -> [UInt8]? {
-        decompressors.withLease(level: 0) { decompressor -> [UInt8]? in
-            var ok = false
-            // Uninitialised capacity: zero-filling 16 MiB first costs as much as inflating it.
-            let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, initialized in
-                var actual = 0
-                let result = libdeflate_zlib_decompress(
-                    decompressor, input.baseAddress, input.count, buffer.baseAddress, expectedSize, &actual)
-                ok = result == LIBDEFLATE_SUCCESS && actual == expectedSize
-                initialized = ok ? expectedSize : 0
-            }
-            return ok ? output : nil
+        var ok = false
+        // Uninitialised capacity: zero-filling 16 MiB first costs as much as inflating it.
+        let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, initialized in
+            ok = decompress(input, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = ok ? expectedSize : 0
         }
+        return ok ? output : nil
     }
 
     /// Inflates the zlib stream `input` into `output`, which it must fill exactly.
@@ -65,10 +60,11 @@ enum Zlib {
         } ?? false
     }
 
-    /// The Adler-32 of `input`: what a zlib stream of it ends with (big-endian), so a stored
-    /// stream's last four bytes tell whether it holds this payload whole.
-    static func adler32(_ input: UnsafeRawBufferPointer) -> UInt32 {
-        libdeflate_adler32(1, input.baseAddress, input.count)
+    /// The Adler-32 of the concatenation of `parts`: what a zlib stream of it ends with
+    /// (big-endian), so a stored stream's last four bytes tell whether it holds this payload
+    /// whole.
+    static func adler32(_ parts: [UnsafeRawBufferPointer]) -> UInt32 {
+        parts.reduce(1) { libdeflate_adler32($0, $1.baseAddress, $1.count) }
     }
 
     private static let compressors = Pool(make: { libdeflate_alloc_compressor($0) })

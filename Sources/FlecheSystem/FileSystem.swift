@@ -245,32 +245,16 @@ package enum FileSystem {
     /// Creates `path` exclusively and writes `parts` to it; `durable` `fsync`s it before it
     /// is closed. A failed write removes the file.
     package static func writeNewFile(_ path: String, parts: [UnsafeRawBufferPointer], durable: Bool) throws(SystemCallError) {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        } catch {
-            throw failure(path, "create", error as? Errno ?? .ioError)
-        }
-        var problem: SystemCallError?
-        for part in parts where problem == nil {
+        let file = try NewFile(creating: path)
+        for part in parts {
             do {
-                _ = try descriptor.writeAll(part)
+                try file.write(part)
             } catch {
-                problem = failure(path, "write", error as? Errno ?? .ioError)
+                file.abandon()
+                throw error
             }
         }
-        if problem == nil, durable, let errno = RawCalls.fsync(descriptor) { problem = failure(path, "fsync", errno) }
-        do {
-            try descriptor.close()
-        } catch {
-            if problem == nil { problem = failure(path, "close", error as? Errno ?? .ioError) }
-        }
-        if let problem {
-            _ = RawCalls.unlink(path)
-            throw problem
-        }
+        try file.finish(durable: durable)
     }
 
     /// Creates an empty file unless one exists (a lock file); errors are ignored, as for a

@@ -76,9 +76,7 @@ package struct NewFile: ~Copyable {
             }
         }
         let name = named
-        do {
-            try finish(durable: durable, removing: name)
-        }
+        try finish(durable: durable, removing: name)
         if let errno = RawCalls.rename(name, target) {
             _ = RawCalls.unlink(name)
             throw FileSystem.failure(target, "rename", errno)

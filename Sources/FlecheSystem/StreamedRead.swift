@@ -1,9 +1,9 @@
 /// Reading a file of any size in pieces through one buffer, and appending records to a log.
 extension FileSystem {
     /// Passes the content of the file at `path` (from byte `offset` on) to `body` in pieces
-    /// of at most `bufferSize` bytes, in order, and returns the identity of the file as it was opened (`fstat` of the
-    /// open descriptor, so that a file replaced meanwhile is not mistaken for the one read);
-    /// `nil` if the file does not exist.
+    /// of at most `bufferSize` bytes, in order, and returns the identity of the file as it
+    /// was opened (`fstat` of the open descriptor, so that a file replaced meanwhile is not
+    /// mistaken for the one read); `nil` if the file does not exist.
     package static func readPieces(
         _ path: String, from offset: Int = 0, bufferSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> FileIdentity? {

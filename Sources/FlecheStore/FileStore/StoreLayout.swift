@@ -93,26 +93,16 @@ package struct StoreLayout: Sendable {
 
     /// Writes the concatenation of `parts` to `target` atomically.
     func writeAtomically(_ parts: [[UInt8]], to target: String, durable: Bool) throws {
-        let temporary = temporaryPath()
-        func write() throws {
-            switch parts.count {
-            case 1: try parts[0].withUnsafeBytes { first in
-                    try FileSystem.writeNewFile(temporary, parts: [first], durable: durable)
-                }
-            case 2:
-                try parts[0].withUnsafeBytes { first in
-                    try parts[1].withUnsafeBytes { second in
-                        try FileSystem.writeNewFile(temporary, parts: [first, second], durable: durable)
-                    }
-                }
-            default:
-                try parts.flatMap { $0 }.withUnsafeBytes { all in
-                    try FileSystem.writeNewFile(temporary, parts: [all], durable: durable)
-                }
+        switch parts.count {
+        case 1:
+            try parts[0].withUnsafeBytes { try writeAtomically(parts: [$0], to: target, durable: durable) }
+        case 2:
+            try parts[0].withUnsafeBytes { first in
+                try parts[1].withUnsafeBytes { second in try writeAtomically(parts: [first, second], to: target, durable: durable) }
             }
+        default:
+            try parts.flatMap { $0 }.withUnsafeBytes { try writeAtomically(parts: [$0], to: target, durable: durable) }
         }
-        try creatingTemporaryFolder(write)
-        try moveIntoPlace(temporary, target)
     }
 
     /// Writes the concatenation of `parts` (memory the caller holds: a value's own storage)

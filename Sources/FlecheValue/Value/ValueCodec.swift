@@ -227,18 +227,21 @@ package struct ByteWriter {
             if !fileBodies.isEmpty, fileBodies.contains(digest) {
                 writeReference(.fileBody, digest)
             } else {
-                writeTag(.digest)
-                bytes.append(UInt8(digest.bytes.count))
-                bytes.append(contentsOf: digest.bytes)
+                writeDigest(.digest, digest)
             }
         }
     }
 
+    /// A reference to a child or file body: its digest, listed among the references.
     private mutating func writeReference(_ tag: ValueCodec.Tag, _ digest: Digest) {
+        writeDigest(tag, digest)
+        references.append(digest)
+    }
+
+    private mutating func writeDigest(_ tag: ValueCodec.Tag, _ digest: Digest) {
         writeTag(tag)
         bytes.append(UInt8(digest.bytes.count))
         bytes.append(contentsOf: digest.bytes)
-        references.append(digest)
     }
 }
 

@@ -79,24 +79,22 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
     ///   file's content, `FlecheError.corruptObject` when one is damaged (set aside: the next
     ///   call recomputes it), `FlecheError.io` when the destination cannot be written.
     public func write(to destination: String, mode: Materialization = .cloneOrCopy) throws {
-        let tree: DirectoryArtifact
-        let source: (String, Digest) -> ArtifactMaterializer.Source
         if let path {
-            tree = try described(using: .sha256, cache: .current)
-            source = { relativePath, _ in .file(path + "/" + relativePath) }
-        } else {
-            guard let storedIn, files != nil else {
-                throw FlecheError.invalidArtifact(
-                    path: "(a directory artifact of \(files?.count ?? 0) files)",
-                    reason: "was not decoded from a store that holds its content")
-            }
-            tree = self
-            source = { _, content in .stored(content, storedIn) }
+            // Copied from the tree as it is now: walked, not hashed.
+            let tree = try Self.walk(path)
+            try ArtifactMaterializer.writeTree(
+                files: tree.files.map { ($0.relativePath, .file(path + "/" + $0.relativePath)) },
+                executables: Set(tree.files.filter(\.isExecutable).map(\.relativePath)),
+                emptyDirectories: tree.emptyDirectories, to: destination, mode: mode)
+            return
         }
-        let files = (tree.files ?? [:]).sorted { $0.key.utf8Precedes($1.key) }
+        guard let storedIn, let files else {
+            throw FlecheError.invalidArtifact(
+                path: "(a directory artifact of \(files?.count ?? 0) files)", reason: "was not decoded from a store that holds its content")
+        }
         try ArtifactMaterializer.writeTree(
-            files: files.map { ($0.key, source($0.key, $0.value)) }, executables: Set(tree.executables ?? []),
-            emptyDirectories: tree.emptyDirectories ?? [], to: destination, mode: mode)
+            files: files.sorted { $0.key.utf8Precedes($1.key) }.map { ($0.key, .stored($0.value, storedIn)) },
+            executables: Set(executables ?? []), emptyDirectories: emptyDirectories ?? [], to: destination, mode: mode)
     }
 
     /// Writes the tree as it is now (an artifact without a path writes what it holds).
@@ -132,18 +130,22 @@ public struct DirectoryArtifact: Codable, Sendable, Hashable {
         digests: ([DirectoryTree.File], String) throws -> [Digest?]
     ) throws -> DirectoryArtifact {
         guard let path else { return self }
-        switch try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) {
-        case .directory?: break
-        case nil: throw FlecheError.invalidArtifact(path: path, reason: "no such directory")
-        case _?: throw FlecheError.invalidArtifact(path: path, reason: "is not a directory: pass a file as a FileArtifact")
-        }
-        let tree = try DirectoryTree.walk(path)
+        let tree = try Self.walk(path)
         let digests = try digests(tree.files, path)
         var artifact = DirectoryArtifact(path)
         artifact.files = Dictionary(uniqueKeysWithValues: zip(tree.files.map(\.relativePath), digests.map { $0! }))
         artifact.executables = tree.files.filter(\.isExecutable).map(\.relativePath).sorted { $0.utf8Precedes($1) }
         artifact.emptyDirectories = tree.emptyDirectories.sorted { $0.utf8Precedes($1) }
         return artifact
+    }
+
+    /// The tree at `path`, which must be a directory (a symbolic link to one is followed).
+    private static func walk(_ path: String) throws -> DirectoryTree {
+        switch try fenced({ try FileSystem.kind(of: path, followingLinks: true) }) {
+        case .directory?: return try DirectoryTree.walk(path)
+        case nil: throw FlecheError.invalidArtifact(path: path, reason: "no such directory")
+        case _?: throw FlecheError.invalidArtifact(path: path, reason: "is not a directory: pass a file as a FileArtifact")
+        }
     }
 
     /// This artifact read from its path, each file's digest from `digest` (relative path,

@@ -93,7 +93,13 @@ struct FixtureUpdater: ParsableCommand {
         }
         let objectPath = String(file.dropLast(".json".count)) + ".object"
         let encoded: ObjectFormat.Encoded
-        if spec["file_body"] == .bool(true) {
+        if let chunked = spec["chunked"] {
+            guard let seed = chunked["seed"]?.int64Value, let length = chunked["length"]?.int64Value, length >= 0 else {
+                throw FixtureError("\(file): 'chunked' needs a 'seed' and a 'length'")
+            }
+            encoded = ObjectFormat.encodeChunked(
+                ObjectFormat.generatedBytes(seed: UInt64(seed), count: Int(length)), algorithm: algorithm).list
+        } else if spec["file_body"] == .bool(true) {
             guard case .bytes(let content) = value else { throw FixtureError("\(file): a 'file_body' case needs a bytes value") }
             encoded = ObjectFormat.encodeFileBody(Array(content), algorithm: algorithm)
         } else {
@@ -116,12 +122,17 @@ struct FixtureUpdater: ParsableCommand {
         } catch {
             throw FixtureError("\(objectPath): does not decode (\(error)); delete it to regenerate")
         }
-        let expectations: [(String, JSON)] = [
+        var expectations: [(String, JSON)] = [
             ("digest", .string(encoded.digest.hex)),
             ("children", .array(decoded.children.map { .string($0.hex) })),
-            ("decoded", decoded.value.jsonForm),
-            ("codec", .string(decoded.isFileBody ? "file-body" : decoded.isCompressed ? "zlib" : "raw")),
         ]
+        if decoded.chunkLengths.isEmpty {
+            expectations.append(("decoded", decoded.value.jsonForm))
+            expectations.append(("codec", .string(decoded.isFileBody ? "file-body" : decoded.isCompressed ? "zlib" : "raw")))
+        } else {
+            expectations.append(("chunk_lengths", .array(decoded.chunkLengths.map { .int(Int64($0)) })))
+            expectations.append(("codec", .string("chunked")))
+        }
         var members = spec.objectValue ?? []
         for (field, computed) in expectations {
             switch spec[field] {

@@ -50,9 +50,11 @@ struct PiecewiseChecksum: ~Copyable {
 }
 
 extension FileObjectStorage {
-    /// Whether the object `digest` is a file body (not a value object holding the same bytes).
+    /// Whether the object `digest` is a file body, whole or in chunks (not a value object
+    /// holding the same bytes).
     func isFileBody(_ digest: Digest) -> Bool {
-        (try? header(digest))??.codec == .fileBody
+        let codec = (try? header(digest))??.codec
+        return codec == .fileBody || codec == .chunked
     }
 
     /// The content digests of the file and directory artifacts in `value` that name file
@@ -94,6 +96,10 @@ extension FileObjectStorage {
     /// - Throws: `FlecheError.invalidArtifact(path:reason:)` when there is no such file,
     ///   `FlecheError.io` when it cannot be read or the store written.
     package func storeFileBody(from path: String) throws -> (content: Digest, size: Int) {
+        if case .regular(let identity, _)? = try? FileSystem.kind(of: path, followingLinks: true),
+            identity.size >= ChunkList.threshold {
+            return try storeChunkedFileBody(from: path)
+        }
         let temporary = layout.temporaryPath()
         let file = try layout.creatingTemporaryFolder { try NewFile(creating: temporary) }
         var digester = BytesDigester(algorithm)
@@ -141,6 +147,10 @@ extension FileObjectStorage {
     package func writeContent(_ content: Digest, into file: borrowing NewFile, clone: Bool) throws {
         let source = path(of: content)
         guard let header = try header(content) else { throw FlecheError.notFound(key: content.hex) }
+        if header.codec == .chunked {
+            try forEachChunk(of: content) { piece in try fenced { try file.write(piece) } }
+            return
+        }
         guard header.codec == .fileBody else {
             guard case .bytes(let data) = try load(content) else {
                 throw FlecheError.corruptObject(key: content, path: source, reason: "not the bytes of a file")
@@ -172,7 +182,7 @@ extension FileObjectStorage {
     /// `nil` when there is no such body (or the object is a value object, whose payload
     /// size is not the file's).
     package func fileBodySize(_ content: Digest) -> Int? {
-        guard let header = try? header(content), header.codec == .fileBody else { return nil }
+        guard let header = try? header(content), header.codec == .fileBody || header.codec == .chunked else { return nil }
         return header.payloadSize
     }
 }

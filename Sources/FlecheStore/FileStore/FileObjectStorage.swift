@@ -33,6 +33,9 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// (0 when every object was there already): what the store's statistics count.
     @discardableResult
     package func saveCountingBytes(_ value: Value, key: Digest) throws -> Int {
+        if case .bytes(let data) = value, data.count >= ChunkList.threshold {
+            return try storeChunked(data, key: key)
+        }
         if case .bytes(let data) = value, data.count >= Self.largeBytesThreshold,
             let written = try storeLargeRawBytes(data, key: key) {
             return written
@@ -52,7 +55,7 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     }
 
     /// Writes one object unless a whole one is there (``isStoredWhole(_:payload:children:)``).
-    private func store(digest: Digest, payload: [UInt8], children: [Digest]) throws -> Int {
+    func store(digest: Digest, payload: [UInt8], children: [Digest]) throws -> Int {
         if payload.withUnsafeBytes({ isStoredWhole(digest, payload: [$0], children: children) }) { return 0 }
         let (header, body) = ObjectFile.encodeParts(
             payload: payload, children: children, digestLength: algorithm.digestByteCount,
@@ -113,6 +116,7 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         }
         do {
             let object = try ObjectFile.parse(bytes)
+            if object.codec == .chunked { return try loadChunked(object, key: key, path: target) }
             if object.codec == .zlib, object.payloadSize >= Self.largeBytesThreshold, object.children.isEmpty {
                 return try inflateLarge(bytes, header: object, key: key, path: target)
             }

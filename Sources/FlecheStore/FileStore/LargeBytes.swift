@@ -47,7 +47,7 @@ extension FileObjectStorage {
         case .zlib:
             guard let file = try fenced({ try FileSystem.readFile(path) }) else { throw FlecheError.notFound(key: key.hex) }
             return try inflateLarge(file, header: header, key: key, path: path)
-        case .fileBody:
+        case .fileBody, .chunked:
             return nil
         }
     }

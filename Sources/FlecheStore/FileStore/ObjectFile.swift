@@ -5,23 +5,28 @@ import CXXHash
 ///
 /// ```
 /// "FLO" 0x01                 magic and object format version
-/// codec      u8              0 raw, 1 zlib (RFC 1950, Adler-32 checked)
+/// codec      u8              0 raw, 1 zlib (RFC 1950, Adler-32 checked), 2 file body, 3 chunked bytes
 /// digest     u8              digest length in bytes (16 or 32)
 /// children   varint count, then count × digest bytes: child objects (destructuring)
 /// size       varint          payload size before compression
-/// check      u64 LE          raw and file body: XXH3-64 of the payload or body (zlib has Adler-32)
+/// check      u64 LE          raw, file body, chunked: XXH3-64 of the payload or body (zlib has Adler-32)
 /// payload                    ValueCodec bytes, raw or zlib
 /// ```
 /// The header comes first and is never compressed, so gc reads child digests without
 /// inflating anything. A file body (codec 2, ``FileBody``) holds a `bytes` value as the
 /// bytes alone, from offset 4,096 on: the header is zero-padded to there, so that a
-/// file system can share the body's blocks with a materialized file.
+/// file system can share the body's blocks with a materialized file. A chunked `bytes` value
+/// (codec 3, ``ChunkList``) lists its chunk objects as children, its size is the value's
+/// length, and its payload is the chunks' lengths.
 struct ObjectFile {
     enum Codec: UInt8 {
         case raw = 0
         case zlib = 1
         /// The body is the content of a `bytes` value, from ``FileBody/offset`` to the end.
         case fileBody = 2
+        /// The content of a `bytes` value is the concatenation of its children, chunk objects
+        /// each holding a `bytes` value; the payload lists their lengths (``ChunkList``).
+        case chunked = 3
     }
 
     static let magic: [UInt8] = [UInt8(ascii: "F"), UInt8(ascii: "L"), UInt8(ascii: "O"), 1]
@@ -143,7 +148,7 @@ struct ObjectFile {
                 }
                 start = min(FileBody.offset, bytes.count)
             }
-            if !headerOnly, codec != .zlib, bytes.count - start != size {
+            if !headerOnly, codec == .raw || codec == .fileBody, bytes.count - start != size {
                 throw CodecError(offset: start, reason: "payload is \(bytes.count - start) bytes, header says \(size)")
             }
             return ObjectFile(codec: codec, children: children, payloadSize: size, checksum: check, body: bytes[start...])
@@ -170,7 +175,7 @@ struct ObjectFile {
         else { return false }
         let headerLength = object.body.startIndex
         switch object.codec {
-        case .fileBody:
+        case .fileBody, .chunked:
             return false
         case .raw:
             let check = PiecewiseChecksum()
@@ -203,6 +208,8 @@ struct ObjectFile {
     /// value), inflated for a zlib one.
     func withPayload<R>(_ use: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         switch codec {
+        case .chunked:
+            throw CodecError(offset: body.startIndex, reason: "a chunked value is read from its chunks, not from its payload")
         case .fileBody:
             // The payload of the `bytes` value the body is: its tag and length, then the body.
             var payload = ByteWriter(capacity: body.count + 11)

@@ -41,6 +41,34 @@ public enum ObjectFormat {
         return Encoded(digest: Value.bytes(Data(content)).digest(using: algorithm), bytes: header + content, children: [])
     }
 
+    /// Encodes `content` as the chunked object a store writes for a `bytes` value or file of
+    /// at least ``chunkingThreshold`` bytes (docs/FORMAT.md, "Chunked bytes"): the chunk
+    /// list, named by the digest of `Value.bytes(content)`, whose children are the chunks'
+    /// objects (each the object of the `bytes` value of its piece); and each chunk's length.
+    public static func encodeChunked(_ content: [UInt8], algorithm: DigestAlgorithm) -> (list: Encoded, lengths: [Int]) {
+        content.withUnsafeBytes { bytes in
+            let ranges = ContentDefinedChunker().chunks(of: bytes)
+            let chunks = ranges.map { range in
+                var digester = BytesDigester(algorithm)
+                digester.update(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                return digester.finalize()
+            }
+            let list = ChunkList(chunks: chunks, lengths: ranges.map(\.count))
+            var digester = BytesDigester(algorithm)
+            digester.update(bytes)
+            return (Encoded(digest: digester.finalize(), bytes: list.encode(digestLength: algorithm.digestByteCount), children: chunks), list.lengths)
+        }
+    }
+
+    /// `bytes` values and files at least this long are stored in chunks.
+    public static var chunkingThreshold: Int { ChunkList.threshold }
+
+    /// The bytes the chunking fixtures cut: SplitMix64's outputs from `seed`, each as eight
+    /// little-endian bytes, cut to `count`.
+    public static func generatedBytes(seed: UInt64, count: Int) -> [UInt8] {
+        SplitMix64.bytes(seed: seed, count: count)
+    }
+
     /// A decoded object: its value with split-out children standing as `Value/digest(_:)`
     /// (which digest like the children themselves), and the header's facts.
     public struct Decoded: Sendable {
@@ -52,6 +80,9 @@ public enum ObjectFormat {
         public var isCompressed: Bool
         /// Whether the object is a file body (a `bytes` value stored as the bytes alone).
         public var isFileBody: Bool
+        /// For a chunked object, each chunk's length (its value is their concatenation, which
+        /// decoding the object alone cannot give: `value` is then null); else empty.
+        public var chunkLengths: [Int] = []
     }
 
     /// The child digests of object bytes, read from the header alone as gc reads them
@@ -68,6 +99,11 @@ public enum ObjectFormat {
     /// - Throws: `CodecError` for bytes that are not a well-formed object.
     public static func decode(_ bytes: [UInt8]) throws -> Decoded {
         let object = try ObjectFile.parse(bytes)
+        if object.codec == .chunked {
+            return Decoded(
+                value: .null, children: object.children, isCompressed: false, isFileBody: false,
+                chunkLengths: try ChunkList(object).lengths)
+        }
         let value = try ValueCodec.decode(try object.payload()) { .digest($0) }
         return Decoded(
             value: value, children: object.children, isCompressed: object.codec == .zlib, isFileBody: object.codec == .fileBody)

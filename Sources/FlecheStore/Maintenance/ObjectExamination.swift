@@ -1,5 +1,6 @@
 import FlecheSystem
 import FlecheValue
+import Foundation
 
 /// What reading one object back found: the check `fleche verify` makes of every object and
 /// `fleche pull --verify` of every object that arrived.
@@ -17,13 +18,33 @@ extension ObjectExamination {
     /// Examines an object from its file's bytes (read from `location`): re-digests its
     /// payload (child references digest as the child) and compares the references it makes
     /// (to children and file bodies) with its header's child list. A file body is decoded
-    /// whole in memory to be re-digested.
-    package static func examine(_ bytes: [UInt8], key: Digest, location: String, algorithm: DigestAlgorithm) -> ObjectExamination {
+    /// whole in memory to be re-digested. A chunked value's list is checked, and, given
+    /// `chunk` (the bytes of a chunk object), the value is re-digested from its chunks one at
+    /// a time; a chunk that cannot be read leaves that to the chunk's own examination.
+    package static func examine(
+        _ bytes: [UInt8], key: Digest, location: String, algorithm: DigestAlgorithm,
+        chunk: ((Digest) throws -> Data)? = nil
+    ) -> ObjectExamination {
         func damaged(_ kind: StoreProblem.Kind, _ detail: String) -> ObjectExamination {
             .damaged(StoreProblem(kind: kind, key: key, path: location, detail: detail))
         }
         do {
             let object = try ObjectFile.parse(bytes)
+            if object.codec == .chunked {
+                let list = try ChunkList(object)
+                guard let chunk else { return .sound(children: object.children) }
+                var digester = BytesDigester(algorithm)
+                for (digest, length) in zip(list.chunks, list.lengths) {
+                    guard let data = try? chunk(digest) else { return .sound(children: object.children) }
+                    guard data.count == length else {
+                        return damaged(.corruptObject, "chunk \(digest.hex) holds \(data.count) bytes, its list says \(length)")
+                    }
+                    data.withUnsafeBytes { digester.update($0) }
+                }
+                let digest = digester.finalize()
+                if digest != key { return damaged(.digestMismatch, "its chunks digest to \(digest.hex)") }
+                return .sound(children: object.children)
+            }
             var referenced: [Digest] = []
             let value = try object.withPayload { payload in
                 try ValueCodec.decode(
@@ -50,7 +71,10 @@ extension FileObjectStorage {
     package func examine(_ key: Digest) throws -> ObjectExamination {
         let path = path(of: key)
         guard let bytes = try fenced({ try FileSystem.readFile(path) }) else { return .absent }
-        return ObjectExamination.examine(bytes, key: key, location: path, algorithm: algorithm)
+        return ObjectExamination.examine(bytes, key: key, location: path, algorithm: algorithm) { chunk in
+            guard case .bytes(let data) = try self.load(chunk) else { throw FlecheError.notFound(key: chunk.hex) }
+            return data
+        }
     }
 }
 

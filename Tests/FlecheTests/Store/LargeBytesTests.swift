@@ -22,7 +22,7 @@ struct LargeBytesTests {
         let directory = try TemporaryDirectory()
         let runs = Counter()
         let incompressible = Self.noise(3 << 20 | 5)
-        let compressible = Data((0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 / 1000) })
+        let compressible = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 / 1000) })
         let numbers = (0..<400_000).map { Double($0 % 977) }
         func functions(_ cache: Cache) -> (Memoized<Int, Data>, Memoized<Int, [Double]>) {
             (memoize("data", arguments: ["i"], metadata: [], cache: cache) { (i: Int) -> Data in

@@ -1,0 +1,216 @@
+import FlecheSystem
+import FlecheValue
+import Foundation
+
+/// Large `bytes` values and file results stored in content-defined chunks
+/// (``ContentDefinedChunker``, ``ChunkList``): an edit stores only the chunks it changed,
+/// chunks are hashed and compressed on every core, and a file is read, and written out, a
+/// batch at a time.
+extension FileObjectStorage {
+    /// How much of a file is read before its chunks are stored (plus one chunk that was cut
+    /// short at the batch's end): memory while storing a file stays near this, whatever its
+    /// size.
+    static let chunkBatchSize = 16 << 20
+
+    /// Stores the `bytes` value `data` (at least ``ChunkList/threshold`` long) under `key`
+    /// in chunks; returns the bytes of the files written (0 when everything was there).
+    func storeChunked(_ data: Data, key: Digest) throws -> Int {
+        try data.withUnsafeBytes { bytes in
+            let ranges = ContentDefinedChunker().chunks(of: bytes)
+            let (chunks, written) = try storeChunks(of: bytes, ranges: ranges, alongside: {})
+            return try written + storeChunkList(ChunkList(chunks: chunks, lengths: ranges.map(\.count)), key: key)
+        }
+    }
+
+    /// Stores the file at `path` in chunks, reading it once a batch at a time and hashing it
+    /// whole beside the chunks' storing; returns its content digest (the digest its bytes
+    /// have as a `bytes` value) and size.
+    ///
+    /// - Throws: `FlecheError.invalidArtifact(path:reason:)` when there is no such file,
+    ///   `FlecheError.io` when it cannot be read or the store written.
+    func storeChunkedFileBody(from path: String) throws -> (content: Digest, size: Int) {
+        let pieceSize = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBatchSize + pieceSize, alignment: 64)
+        defer { buffer.deallocate() }
+        let chunker = ContentDefinedChunker()
+        var digester = BytesDigester(algorithm)
+        var list = ChunkList(chunks: [], lengths: [])
+        var filled = 0
+        // Stores the chunks that can be cut in the first `filled` bytes and keeps the rest
+        // (shorter than a chunk can be) at the buffer's start.
+        func storeBatch(atEnd: Bool) throws {
+            var ranges: [Range<Int>] = []
+            var start = 0
+            while start < filled,
+                let length = chunker.chunkLength(UnsafeRawBufferPointer(rebasing: buffer[start..<filled]), atEnd: atEnd) {
+                ranges.append(start..<(start + length))
+                start += length
+            }
+            let cut = UnsafeRawBufferPointer(rebasing: buffer[0..<start])
+            let (chunks, _) = try storeChunks(of: cut, ranges: ranges, alongside: { digester.update(cut) })
+            list.chunks += chunks
+            list.lengths += ranges.map(\.count)
+            if start < filled { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: filled - start) }
+            filled -= start
+        }
+        let read = try fenced {
+            try FileSystem.readPieces(path, bufferSize: pieceSize) { piece in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + piece.count)]).copyMemory(from: piece)
+                filled += piece.count
+                if filled >= Self.chunkBatchSize { try storeBatch(atEnd: false) }
+            }
+        }
+        guard read != nil else { throw FlecheError.invalidArtifact(path: path, reason: "no such file") }
+        try storeBatch(atEnd: true)
+        let content = digester.finalize()
+        _ = try storeChunkList(list, key: content)
+        return (content, list.size)
+    }
+
+    /// Stores each of `ranges` of `bytes` as the object of its `bytes` value, on every core,
+    /// while `alongside` runs on one of them; returns the chunks' digests in order and the
+    /// bytes written.
+    private func storeChunks(
+        of bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], alongside: () -> Void
+    ) throws -> (chunks: [Digest], written: Int) {
+        let results = Locked([Result<(Digest, Int), any Error>?](repeating: nil, count: ranges.count))
+        Cores.perform(iterations: ranges.count + 1) { index in
+            guard index < ranges.count else { return alongside() }
+            let result = Result { try storeChunk(UnsafeRawBufferPointer(rebasing: bytes[ranges[index]])) }
+            results.withLock { $0[index] = result }
+        }
+        var chunks: [Digest] = []
+        var written = 0
+        for result in results.withLock({ $0 }) {
+            let (digest, bytes) = try result!.get()
+            chunks.append(digest)
+            written += bytes
+        }
+        return (chunks, written)
+    }
+
+    /// Stores one chunk as the object of its `bytes` value (compressed when that pays), unless
+    /// a whole one is there.
+    private func storeChunk(_ bytes: UnsafeRawBufferPointer) throws -> (Digest, Int) {
+        var digester = BytesDigester(algorithm)
+        digester.update(bytes)
+        let digest = digester.finalize()
+        var payload = ByteWriter(capacity: bytes.count + 11)
+        payload.writeTag(.bytes)
+        payload.writeCount(bytes.count)
+        payload.writeRaw(bytes)
+        return (digest, try store(digest: digest, payload: payload.bytes, children: []))
+    }
+
+    /// Writes the chunk list object `key` unless the same list is there whole (its time is
+    /// then refreshed, for a concurrent gc); a damaged one is set aside first.
+    private func storeChunkList(_ list: ChunkList, key: Digest) throws -> Int {
+        let target = path(of: key)
+        switch FileSystem.touch(target) {
+        case .failed where FileSystem.exists(target):
+            return 0
+        case .touched:
+            guard let bytes = try? FileSystem.readFile(target), let object = try? ObjectFile.parse(bytes),
+                object.codec != .chunked || (try? ChunkList(object)) != nil
+            else {
+                layout.setAside(target, folder: .objects, key: key, reason: "it does not hold its chunk list whole")
+                break
+            }
+            if object.codec == .chunked, object.children == list.chunks { return 0 }
+        // Another form of the same value (a whole object, a file body) is replaced.
+        default:
+            break
+        }
+        let bytes = list.encode(digestLength: algorithm.digestByteCount)
+        try layout.writeAtomically([bytes], to: target, durable: durable)
+        return bytes.count
+    }
+
+    /// The `bytes` value of the chunked object `object` (named `key`, at `path`): its chunks
+    /// loaded on every core into one buffer, which the value's `Data` keeps.
+    ///
+    /// - Throws: `FlecheError.notFound(key:)` naming a missing chunk, `FlecheError.corruptObject`
+    ///   naming a damaged chunk, or the list itself when its payload or a chunk's length does
+    ///   not match.
+    func loadChunked(_ object: ObjectFile, key: Digest, path: String) throws -> Value {
+        let list: ChunkList
+        do {
+            list = try ChunkList(object)
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: path, reason: "\(error)")
+        }
+        var offsets: [Int] = []
+        var offset = 0
+        for length in list.lengths {
+            offsets.append(offset)
+            offset += length
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, list.size), alignment: 16)
+        let failures = Locked<(any Error)?>(nil)
+        Cores.perform(iterations: list.chunks.count) { index in
+            do {
+                let data = try chunk(list.chunks[index], length: list.lengths[index], of: key, path: path)
+                data.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[offsets[index]..<(offsets[index] + data.count)]))
+            } catch {
+                failures.withLock { $0 = $0 ?? error }
+            }
+        }
+        if let failure = failures.withLock({ $0 }) {
+            buffer.deallocate()
+            throw failure
+        }
+        let base = buffer.baseAddress!
+        return .bytes(Data(bytesNoCopy: base, count: list.size, deallocator: .custom { pointer, _ in pointer.deallocate() }))
+    }
+
+    /// Passes the content of the chunked object `key` to `body` a chunk at a time, in order,
+    /// loading the next chunks on the other cores meanwhile.
+    ///
+    /// - Throws: as ``loadChunked(_:key:path:)``, or what `body` throws.
+    func forEachChunk(of key: Digest, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let path = path(of: key)
+        guard let bytes = try fenced({ try FileSystem.readFile(path) }) else { throw FlecheError.notFound(key: key.hex) }
+        let list: ChunkList
+        do {
+            list = try ChunkList(ObjectFile.parse(bytes))
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: path, reason: "\(error)")
+        }
+        let group = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        var start = 0
+        while start < list.chunks.count {
+            let indices = start..<min(list.chunks.count, start + group)
+            let loaded = Locked([Result<Data, any Error>?](repeating: nil, count: indices.count))
+            Cores.perform(iterations: indices.count) { slot in
+                let index = indices.lowerBound + slot
+                let result = Result { try chunk(list.chunks[index], length: list.lengths[index], of: key, path: path) }
+                loaded.withLock { $0[slot] = result }
+            }
+            for result in loaded.withLock({ $0 }) {
+                let data: Data
+                do {
+                    data = try result!.get()
+                } catch let error as FlecheError {
+                    // A chunk gone or damaged: the list is set aside with it, so that the
+                    // call's next hit finds its content missing and recomputes it.
+                    if case .corruptObject(let chunk, let chunkPath, _) = error, chunk != key {
+                        layout.setAside(chunkPath, folder: .objects, key: chunk, reason: "it does not hold its value whole")
+                    }
+                    layout.setAside(path, folder: .objects, key: key, reason: "a chunk of it is missing or damaged (\(error))")
+                    throw FlecheError.corruptObject(key: key, path: path, reason: "a chunk is missing or damaged: \(error)")
+                }
+                try data.withUnsafeBytes(body)
+            }
+            start = indices.upperBound
+        }
+    }
+
+    /// The bytes of chunk `digest` of the chunked object `key`, which says it is `length`
+    /// bytes long.
+    private func chunk(_ digest: Digest, length: Int, of key: Digest, path: String) throws -> Data {
+        guard case .bytes(let data) = try load(digest), data.count == length else {
+            throw FlecheError.corruptObject(key: key, path: path, reason: "chunk \(digest.hex) is not the \(length) bytes its list says")
+        }
+        return data
+    }
+}

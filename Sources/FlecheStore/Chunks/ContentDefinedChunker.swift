@@ -1,0 +1,70 @@
+/// Where a large `bytes` value or file is cut into chunks: FastCDC (Xia et al., USENIX ATC
+/// 2016) with normalized chunking, so that an edit moves the cuts near it only and the
+/// chunks before and after it keep their names (docs/FORMAT.md, "Chunked bytes").
+///
+/// A chunk starts at the previous cut (or offset 0). Its first ``minimumSize`` bytes are
+/// skipped; from there the gear fingerprint `fp = (fp << 1) &+ gear[byte]` (64 bits, from 0)
+/// runs over each byte, and the chunk ends just after the first byte at which
+/// `fp & mask == 0`, where `mask` is ``strictMask`` while the chunk is shorter than
+/// ``normalSize`` and ``looseMask`` after it; at ``maximumSize`` it ends regardless, and the
+/// last chunk ends with the content. The masks select the fingerprint's top bits, which
+/// depend on the last 64 bytes.
+package struct ContentDefinedChunker: Sendable {
+    /// No chunk is shorter (except the last one).
+    package static let minimumSize = 256 << 10
+    /// Where the cut condition loosens: most chunks are near here.
+    package static let normalSize = 1 << 20
+    /// No chunk is longer.
+    package static let maximumSize = 4 << 20
+    /// 22 top bits: a cut before ``normalSize`` is four times rarer than one at 2²⁰ bytes.
+    package static let strictMask: UInt64 = ~0 << 42
+    /// 18 top bits: a cut after ``normalSize`` is four times likelier.
+    package static let looseMask: UInt64 = ~0 << 46
+
+    /// The 256 gear values: the first 256 outputs of SplitMix64 from state 0.
+    package static let gear: [UInt64] = {
+        var generator = SplitMix64(seed: 0)
+        return (0..<256).map { _ in generator.next() }
+    }()
+
+    package init() {}
+
+    /// The length of the chunk that starts at the beginning of `bytes`, when `bytes` holds
+    /// either at least ``maximumSize`` bytes or everything that is left of the content
+    /// (`atEnd`); `nil` when more bytes are needed to tell.
+    package func chunkLength(_ bytes: UnsafeRawBufferPointer, atEnd: Bool) -> Int? {
+        let available = bytes.count
+        guard available >= Self.maximumSize || atEnd else { return nil }
+        guard available > Self.minimumSize else { return available }
+        let end = min(available, Self.maximumSize)
+        let normal = min(end, Self.normalSize)
+        return Self.gear.withUnsafeBufferPointer { gear in
+            var fingerprint: UInt64 = 0
+            var index = Self.minimumSize
+            while index < normal {
+                fingerprint = (fingerprint &<< 1) &+ gear[Int(bytes[index])]
+                index += 1
+                if fingerprint & Self.strictMask == 0 { return index }
+            }
+            while index < end {
+                fingerprint = (fingerprint &<< 1) &+ gear[Int(bytes[index])]
+                index += 1
+                if fingerprint & Self.looseMask == 0 { return index }
+            }
+            return end
+        }
+    }
+
+    /// The chunks of all of `bytes`, as ranges in order.
+    package func chunks(of bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while start < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
+            let length = chunkLength(rest, atEnd: true)!
+            ranges.append(start..<(start + length))
+            start += length
+        }
+        return ranges
+    }
+}

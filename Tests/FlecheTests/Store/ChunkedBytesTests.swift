@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+@testable import Fleche
+@testable import FlecheStore
+import FlecheSharing
+import FlecheSystem
+
+/// Large `bytes` values and file results in content-defined chunks: an edit stores only the
+/// chunks it changed, and chunks are objects like any other for loads, gc, verify and
+/// transfers.
+@Suite("Chunked bytes")
+struct ChunkedBytesTests {
+    /// `count` bytes of text that compress about fivefold, varying with `seed`.
+    static func text(_ count: Int, seed: Int) -> Data {
+        var data = Data(capacity: count + 64)
+        var line = 0
+        while data.count < count {
+            data.append(contentsOf: "row \(line), sample \(seed), value \(line &* 7_919 % 10_007), ok\n".utf8)
+            line += 1
+        }
+        return data.prefix(count)
+    }
+
+    /// The files in a store's `objects/`, by name.
+    static func objectNames(_ store: FileStore) -> Set<String> {
+        var names = Set<String>()
+        let enumerator = FileManager.default.enumerator(atPath: store.objects.directory)
+        while let relative = enumerator?.nextObject() as? String {
+            if !relative.contains("."), relative.contains("/") { names.insert(relative) }
+        }
+        return names
+    }
+
+    @Test("chunks are between the minimum and maximum sizes, and an edit moves only the cuts next to it")
+    func chunkBoundaries() {
+        var content = ArtifactResultTests.noise(24 << 20, seed: 11)
+        let chunker = ContentDefinedChunker()
+        let before = content.withUnsafeBytes { chunker.chunks(of: $0) }
+        #expect(before.count >= 10)
+        #expect(before.first?.lowerBound == 0 && before.last?.upperBound == content.count)
+        for range in before.dropLast() {
+            #expect(range.count >= ContentDefinedChunker.minimumSize && range.count <= ContentDefinedChunker.maximumSize)
+        }
+        // One inserted byte in the middle: the chunks before it are the same ranges, those
+        // after it the same ranges one byte later; at most two differ.
+        content.insert(0x5a, at: 12 << 20)
+        let after = content.withUnsafeBytes { chunker.chunks(of: $0) }
+        let shifted = Set(after.map { $0.lowerBound >= 12 << 20 ? ($0.lowerBound - 1)..<($0.upperBound - 1) : $0 })
+        let changed = before.filter { !shifted.contains($0) }
+        #expect(changed.count <= 2, "\(changed)")
+        // Cut-short input: no cut is made until a maximum chunk's worth or the end is there.
+        content.withUnsafeBytes { bytes in
+            #expect(chunker.chunkLength(UnsafeRawBufferPointer(rebasing: bytes[0..<1_000_000]), atEnd: false) == nil)
+            #expect(chunker.chunkLength(UnsafeRawBufferPointer(rebasing: bytes[0..<1_000]), atEnd: true) == 1_000)
+        }
+    }
+
+    @Test("two versions of a 64 MiB file result share all but the edited chunks; both write out byte for byte; gc keeps and verify passes them")
+    func editedFileSharesChunks() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.sub("store"))
+        let store = try #require(cache.fileStore)
+        let original = ArtifactResultTests.noise(64 << 20, seed: 5)
+        var edited = original
+        edited[33_000_000] ^= 0xff
+        let versions = [original, edited]
+        let runs = Counter()
+        let export = memoize("export", arguments: ["version"], metadata: [], cache: cache) { (version: Int) -> FileArtifact in
+            runs.increment()
+            let path = directory.sub("export-\(version).bin")
+            try ArtifactResultTests.write(versions[version], to: path)
+            return FileArtifact(path)
+        }
+        _ = try export(0)
+        let afterFirst = Self.objectNames(store)
+        _ = try export(1)
+        let added = Self.objectNames(store).subtracting(afterFirst)
+        // The first version's chunks: a list naming about 64 of them.
+        let first = try #require(try export(0).content)
+        let header = try #require(try store.objects.header(first))
+        #expect(header.codec == .chunked)
+        #expect(header.children.count >= 30)
+        #expect(afterFirst.count >= header.children.count + 2)
+        // The second stored its result object, its chunk list and one or two chunks.
+        #expect(added.count <= 4 && added.count >= 3, "\(added.count) new objects")
+        #expect(runs.value == 2)
+
+        // A later process writes both out, copied from chunks, and they hit.
+        let later = try Cache(root: directory.sub("store"))
+        let laterExport = memoize("export", arguments: ["version"], metadata: [], cache: later) { (version: Int) -> FileArtifact in
+            runs.increment()
+            return FileArtifact(directory.sub("export-\(version).bin"))
+        }
+        for version in 0..<2 {
+            let destination = directory.sub("restored-\(version).bin")
+            try laterExport(version).write(to: destination)
+            #expect(FileManager.default.contents(atPath: destination) == versions[version])
+        }
+        #expect(runs.value == 2)
+        // The body loads as the `bytes` value it is, whole.
+        #expect(try store.objects.load(first) == .bytes(versions[0]))
+        #expect(try later.gc(gracePeriod: 0).removed.isEmpty)
+        let report = try StoreVerifier(store: store).run()
+        #expect(report.isClean, "\(report.problems)")
+    }
+
+    @Test("a large Data result: stored in compressed chunks on both cores, loaded whole; a damaged or missing chunk is a miss that heals, and verify names it")
+    func largeDataResult() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.sub("store")
+        let content = Self.text(24 << 20, seed: 1)
+        let runs = Counter()
+        func table(_ cache: Cache) -> Memoized<Int, Data> {
+            memoize("table", arguments: ["seed"], metadata: [], cache: cache) { (seed: Int) -> Data in
+                runs.increment()
+                return content
+            }
+        }
+        #expect(try table(try Cache(root: root))(1) == content)
+        let cache = try Cache(root: root)
+        let store = try #require(cache.fileStore)
+        #expect(try table(cache)(1) == content)
+        #expect(runs.value == 1)
+        let key = Value.bytes(content).digest(using: .sha256)
+        let header = try #require(try store.objects.header(key))
+        #expect(header.codec == .chunked && header.payloadSize == content.count)
+        // Every chunk compressed: the store holds far less than the value.
+        for chunk in header.children { #expect(try store.objects.header(chunk)?.codec == .zlib) }
+        let stored = Self.objectNames(store).reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: store.objects.directory + "/" + name)[.size] as? Int) ?? 0)
+        }
+        #expect(stored < content.count / 3)
+
+        // A flipped byte in one chunk: verify names it and the list; the call is a miss that
+        // stores the chunk again.
+        let damaged = header.children[header.children.count / 2]
+        let path = store.objects.path(of: damaged)
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count / 2] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let problems = try StoreVerifier(store: store).run().problems
+        #expect(Set(problems.map(\.key)).isSuperset(of: [damaged, key]), "\(problems)")
+        #expect(try table(cache)(1) == content)
+        #expect(runs.value == 2)
+        #expect(try table(cache)(1) == content)
+        #expect(runs.value == 2)
+
+        // A chunk gone: a miss that stores it again.
+        try FileManager.default.removeItem(atPath: store.objects.path(of: header.children[0]))
+        #expect(try table(cache)(1) == content)
+        #expect(runs.value == 3)
+        #expect(FileManager.default.fileExists(atPath: store.objects.path(of: header.children[0])))
+        #expect(try StoreVerifier(store: store).run().isClean)
+    }
+
+    @Test("a file result whose chunk is damaged fails to write out, and the next call recomputes it")
+    func damagedChunkOfFileResult() throws {
+        let directory = try TemporaryDirectory()
+        let cache = try Cache(root: directory.sub("store"))
+        let store = try #require(cache.fileStore)
+        let content = ArtifactResultTests.noise(12 << 20, seed: 9)
+        let runs = Counter()
+        let make = memoize("make", arguments: ["i"], metadata: [], cache: cache) { (i: Int) -> FileArtifact in
+            runs.increment()
+            let path = directory.sub("made-\(runs.value)")
+            try ArtifactResultTests.write(content, to: path)
+            return FileArtifact(path)
+        }
+        let body = try #require(try make(1).described().content)
+        let chunk = try #require(try store.objects.header(body)?.children.last)
+        let path = store.objects.path(of: chunk)
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count - 100] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let destination = directory.sub("out.bin")
+        #expect(throws: FlecheError.self) { try make(1).write(to: destination) }
+        #expect(runs.value == 1)
+        #expect(!FileManager.default.fileExists(atPath: destination))
+        try make(1).write(to: destination)
+        #expect(runs.value == 2)
+        #expect(FileManager.default.contents(atPath: destination) == content)
+    }
+
+    @Test("a store with chunked values pushed to another store hits there, and pulls with verify into a third", needsRsync)
+    func chunkedStoreShared() throws {
+        let directory = try TemporaryDirectory()
+        let content = ArtifactResultTests.noise(9 << 20, seed: 4)
+        let runs = Counter()
+        func step(_ cache: Cache) -> Memoized<Int, Data> {
+            memoize("step", arguments: ["n"], metadata: [], cache: cache) { (n: Int) -> Data in
+                runs.increment()
+                return content
+            }
+        }
+        let source = try Cache(root: directory.sub("a"))
+        _ = try step(source)(1)
+        #expect(try source.push(to: .local(directory.sub("b"))).calls.count == 1)
+        #expect(try step(try Cache(root: directory.sub("b")))(1) == content)
+        let third = try Cache(root: directory.sub("c"))
+        let pulled = try third.pull(from: .local(directory.sub("b")), verify: true)
+        #expect(pulled.calls.count == 1 && pulled.refused.isEmpty)
+        #expect(try step(third)(1) == content)
+        #expect(runs.value == 1)
+        let thirdStore = try #require(third.fileStore)
+        let header = try #require(try thirdStore.objects.header(Value.bytes(content).digest(using: .sha256)))
+        #expect(header.codec == .chunked && header.children.count >= 3)
+    }
+}

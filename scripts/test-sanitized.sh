@@ -30,8 +30,8 @@ export FLECHE_WITHOUT_MACROS=1
 # of async-http-client and SwiftNIO.
 export FLECHE_WITHOUT_S3=1
 
-tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests'
-asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)'
+tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests|ChunkedBytesTests/(largeDataResult|damagedChunkOfFileResult)'
+asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)|ChunkedBytesTests/(chunkBoundaries|largeDataResult|damagedChunkOfFileResult)'
 
 sanitizers=("$@")
 if [ ${#sanitizers[@]} -eq 0 ]; then sanitizers=(thread address); fi

@@ -7,75 +7,79 @@ import Foundation
 /// chunks are hashed and compressed on every core, and a file is read, and written out, a
 /// batch at a time.
 extension FileObjectStorage {
-    /// How much of a file is read before its chunks are stored (plus one chunk that was cut
-    /// short at the batch's end): memory while storing a file stays near this, whatever its
-    /// size.
-    static let chunkBatchSize = 16 << 20
-
     /// Stores the `bytes` value `data` (at least ``ChunkList/threshold`` long) under `key`
     /// in chunks; returns the bytes of the files written (0 when everything was there).
     func storeChunked(_ data: Data, key: Digest) throws -> Int {
         try data.withUnsafeBytes { bytes in
             let ranges = ContentDefinedChunker().chunks(of: bytes)
-            let (chunks, written) = try storeChunks(of: bytes, ranges: ranges, alongside: {})
+            let (chunks, written) = try storeChunks(of: bytes, ranges: ranges)
             return try written + storeChunkList(ChunkList(chunks: chunks, lengths: ranges.map(\.count)), key: key)
         }
     }
 
-    /// Stores the file at `path` in chunks, reading it once a batch at a time and hashing it
-    /// whole beside the chunks' storing; returns its content digest (the digest its bytes
-    /// have as a `bytes` value) and size.
+    /// How much of a file is read at a time: two batches (one being stored while the next is
+    /// read and cut), each with up to a chunk left over from the one before, and the chunks
+    /// being compressed are what storing a file of any size holds in memory.
+    static let chunkBatchSize = 8 << 20
+
+    /// Stores the file at `path` in chunks, reading it once a batch at a time; returns its
+    /// content digest (the digest its bytes have as a `bytes` value) and size. While one
+    /// batch's chunks are hashed, compressed and written, and the batch hashed whole for the
+    /// value's digest, the next batch is read and cut, all on every core.
     ///
     /// - Throws: `FlecheError.invalidArtifact(path:reason:)` when there is no such file,
     ///   `FlecheError.io` when it cannot be read or the store written.
     func storeChunkedFileBody(from path: String) throws -> (content: Digest, size: Int) {
-        let pieceSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBatchSize + pieceSize, alignment: 64)
-        defer { buffer.deallocate() }
-        let chunker = ContentDefinedChunker()
+        let capacity = Self.chunkBatchSize + ContentDefinedChunker.maximumSize
+        var current = FileBatch(capacity: capacity)
+        var next = FileBatch(capacity: capacity)
+        defer {
+            current.buffer.deallocate()
+            next.buffer.deallocate()
+        }
         var digester = BytesDigester(algorithm)
         var list = ChunkList(chunks: [], lengths: [])
-        var filled = 0
-        // Stores the chunks that can be cut in the first `filled` bytes and keeps the rest
-        // (shorter than a chunk can be) at the buffer's start.
-        func storeBatch(atEnd: Bool) throws {
-            var ranges: [Range<Int>] = []
-            var start = 0
-            while start < filled,
-                let length = chunker.chunkLength(UnsafeRawBufferPointer(rebasing: buffer[start..<filled]), atEnd: atEnd) {
-                ranges.append(start..<(start + length))
-                start += length
-            }
-            let cut = UnsafeRawBufferPointer(rebasing: buffer[0..<start])
-            let (chunks, _) = try storeChunks(of: cut, ranges: ranges, alongside: { digester.update(cut) })
+        var offset = 0
+        guard try current.read(path, at: &offset, keeping: 0) else {
+            throw FlecheError.invalidArtifact(path: path, reason: "no such file")
+        }
+        while true {
+            let cut = UnsafeRawBufferPointer(rebasing: current.buffer[0..<current.cutEnd])
+            let carry = current.filled - current.cutEnd
+            var more: Result<Bool, any Error> = .success(false)
+            let (chunks, _) = try storeChunks(of: cut, ranges: current.ranges, alongside: [
+                { digester.update(cut) },
+                {
+                    guard !current.atEnd else { return }
+                    more = Result {
+                        UnsafeMutableRawBufferPointer(rebasing: next.buffer[0..<carry])
+                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: current.buffer[current.cutEnd..<current.filled]))
+                        return try next.read(path, at: &offset, keeping: carry)
+                    }
+                },
+            ])
             list.chunks += chunks
-            list.lengths += ranges.map(\.count)
-            if start < filled { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: filled - start) }
-            filled -= start
+            list.lengths += current.ranges.map(\.count)
+            guard !current.atEnd else { break }
+            // A file that is gone now is taken as ended (it was read up to here).
+            if try !more.get() { next.atEnd = true }
+            swap(&current, &next)
         }
-        let read = try fenced {
-            try FileSystem.readPieces(path, bufferSize: pieceSize) { piece in
-                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + piece.count)]).copyMemory(from: piece)
-                filled += piece.count
-                if filled >= Self.chunkBatchSize { try storeBatch(atEnd: false) }
-            }
-        }
-        guard read != nil else { throw FlecheError.invalidArtifact(path: path, reason: "no such file") }
-        try storeBatch(atEnd: true)
         let content = digester.finalize()
         _ = try storeChunkList(list, key: content)
         return (content, list.size)
     }
 
     /// Stores each of `ranges` of `bytes` as the object of its `bytes` value, on every core,
-    /// while `alongside` runs on one of them; returns the chunks' digests in order and the
+    /// beside the work of `alongside` (started first, each on a core of its own); returns the chunks' digests in order and the
     /// bytes written.
     private func storeChunks(
-        of bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], alongside: () -> Void
+        of bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], alongside: [() -> Void] = []
     ) throws -> (chunks: [Digest], written: Int) {
         let results = Locked([Result<(Digest, Int), any Error>?](repeating: nil, count: ranges.count))
-        Cores.perform(iterations: ranges.count + 1) { index in
-            guard index < ranges.count else { return alongside() }
+        Cores.perform(iterations: alongside.count + ranges.count) { index in
+            guard index >= alongside.count else { return alongside[index]() }
+            let index = index - alongside.count
             let result = Result { try storeChunk(UnsafeRawBufferPointer(rebasing: bytes[ranges[index]])) }
             results.withLock { $0[index] = result }
         }
@@ -212,5 +216,43 @@ extension FileObjectStorage {
             throw FlecheError.corruptObject(key: key, path: path, reason: "chunk \(digest.hex) is not the \(length) bytes its list says")
         }
         return data
+    }
+}
+
+/// One batch of a file being stored in chunks: a buffer holding what was left of the previous
+/// batch, then the bytes read after it, and the chunks cut from them.
+private struct FileBatch {
+    let buffer: UnsafeMutableRawBufferPointer
+    /// How many bytes the buffer holds.
+    var filled = 0
+    /// Whether the file ends with them.
+    var atEnd = false
+    /// The chunks cut, in order from 0; the bytes after the last one wait for the next batch.
+    var ranges: [Range<Int>] = []
+    /// Where the last chunk cut ends.
+    var cutEnd: Int { ranges.last?.upperBound ?? 0 }
+
+    init(capacity: Int) {
+        buffer = .allocate(byteCount: capacity, alignment: 64)
+    }
+
+    /// Reads the next batch of the file at `path` from `offset` (advanced past it) behind the
+    /// `carry` bytes already at the buffer's start, and cuts it; `false` when there is no
+    /// such file.
+    mutating func read(_ path: String, at offset: inout Int, keeping carry: Int) throws -> Bool {
+        let room = UnsafeMutableRawBufferPointer(rebasing: buffer[carry..<min(buffer.count, carry + FileObjectStorage.chunkBatchSize)])
+        guard let read = try fenced({ try FileSystem.read(path, from: offset, into: room) }) else { return false }
+        offset += read.count
+        filled = carry + read.count
+        atEnd = read.atEnd
+        ranges = []
+        let chunker = ContentDefinedChunker()
+        var start = 0
+        while start < filled,
+            let length = chunker.chunkLength(UnsafeRawBufferPointer(rebasing: buffer[start..<filled]), atEnd: atEnd) {
+            ranges.append(start..<(start + length))
+            start += length
+        }
+        return true
     }
 }

@@ -84,6 +84,33 @@ struct S3ExchangeTests {
         #expect(try StoreVerifier(store: #require(target.fileStore)).run().isClean)
     }
 
+    @Test("a large Data result stored in chunks in a folder, pushed to S3: a cache on the bucket hits it, a pull with verify brings it whole")
+    func chunkedValuesThroughS3() throws {
+        let server = try SeaweedServer.shared()
+        let s3 = try server.freshStore()
+        let folder = try temporaryFolder()
+        let runs = Runs()
+        let content = Data((0..<(9 << 20)).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) })
+        func step(_ cache: any BaseCache) -> Memoized<Int, Data> {
+            memoize("step", arguments: ["n"], metadata: [], cache: cache) { (n: Int) -> Data in
+                runs.add()
+                return content
+            }
+        }
+        let source = try Cache(root: folder + "/a")
+        _ = try step(source)(1)
+        let store = try #require(source.fileStore)
+        let key = try #require(try store.objects.keys().first { try store.objects.childDigests(of: $0).count > 2 })
+        #expect(try S3Push(from: store, to: s3).run().calls.count == 1)
+        // Read straight from the bucket: the chunk list and its chunks, joined.
+        #expect(try step(s3.cache)(1) == content)
+        #expect(try s3.objects.load(key) == .bytes(content))
+        let report = try S3Pull(into: folder + "/b", from: s3, verify: true).run()
+        #expect(report.calls.count == 1 && report.refused.isEmpty)
+        #expect(try step(try Cache(root: folder + "/b"))(1) == content)
+        #expect(runs.value == 1)
+    }
+
     @Test("a pull refuses a call whose value the bucket lost and a damaged manifest, and moves in the rest")
     func pullRefusesDamage() throws {
         let server = try SeaweedServer.shared()

@@ -71,8 +71,8 @@ extension FileObjectStorage {
     }
 
     /// Stores each of `ranges` of `bytes` as the object of its `bytes` value, on every core,
-    /// beside the work of `alongside` (started first, each on a core of its own); returns the chunks' digests in order and the
-    /// bytes written.
+    /// beside the work of `alongside` (started first, each on a core of its own); returns
+    /// the chunks' digests in order and the bytes written.
     private func storeChunks(
         of bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], alongside: [() -> Void] = []
     ) throws -> (chunks: [Digest], written: Int) {

@@ -1,3 +1,4 @@
+import Foundation
 import FlecheValue
 
 /// The objects of a value byte for byte as the file store writes them (the same
@@ -48,13 +49,25 @@ package enum ObjectBytes {
         }
     }
 
-    /// Decodes the object `key` from its file's bytes, `resolve` standing in for children.
+    /// Decodes the object `key` from its file's bytes, `resolve` standing in for children (a
+    /// chunked value is the concatenation of what `resolve` gives for its chunks).
     /// - Throws: `FlecheError.corruptObject` naming `location` when the bytes do not decode.
     package static func decode(
         _ bytes: [UInt8], key: Digest, location: String, resolve: @escaping ValueCodec.ChildResolver
     ) throws -> Value {
         do {
-            return try ObjectFile.parse(bytes).withPayload { try ValueCodec.decode($0, resolve: resolve) }
+            let object = try ObjectFile.parse(bytes)
+            guard object.codec == .chunked else { return try object.withPayload { try ValueCodec.decode($0, resolve: resolve) } }
+            // A value in chunks (docs/FORMAT.md, "Chunked bytes"): the chunks, in order.
+            let list = try ChunkList(object)
+            var content = Data(capacity: list.size)
+            for (chunk, length) in zip(list.chunks, list.lengths) {
+                guard case .bytes(let piece) = try resolve(chunk), piece.count == length else {
+                    throw FlecheError.corruptObject(key: key, path: location, reason: "chunk \(chunk.hex) is not the \(length) bytes its list says")
+                }
+                content.append(piece)
+            }
+            return .bytes(content)
         } catch let error as FlecheError {
             throw error
         } catch {

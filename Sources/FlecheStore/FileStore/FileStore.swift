@@ -204,7 +204,7 @@ extension FileStore {
             stats.objects += 1
             stats.objectFileBytes += info.size
             stats.bytesOnDisk += info.allocated
-            if let header = try? objects.header(key) { stats.payloadBytes += header.payloadSize }
+            if let header = try? objects.header(key) { stats.payloadBytes += header.ownPayloadSize }
         }
         stats.temporaryFiles = (try fenced { try FileSystem.entries(layout.tmpDirectory) } ?? []).count
         return stats

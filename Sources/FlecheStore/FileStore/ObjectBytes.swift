@@ -38,12 +38,12 @@ package enum ObjectBytes {
     }
 
     /// What an object's header says: its children and the size of its payload (before
-    /// compression). `bytes` may be the file's start only, as long as it holds the header.
+    /// compression; 0 for a chunked value's list, whose chunks count its content). `bytes` may be the file's start only, as long as it holds the header.
     /// - Throws: `FlecheError.corruptObject` naming `location` when the header does not parse.
     package static func header(of bytes: [UInt8], key: Digest, location: String) throws -> (children: [Digest], payloadSize: Int) {
         do {
             let object = try ObjectFile.parse(bytes, headerOnly: true)
-            return (object.children, object.payloadSize)
+            return (object.children, object.ownPayloadSize)
         } catch {
             throw FlecheError.corruptObject(key: key, path: location, reason: "\(error)")
         }

@@ -194,6 +194,10 @@ struct ObjectFile {
         }
     }
 
+    /// The bytes of payload this object holds before compression, for the store's totals: a
+    /// chunked value's content is its chunks', which count themselves.
+    var ownPayloadSize: Int { codec == .chunked ? 0 : payloadSize }
+
     /// The longest header an object with `children` of `digestLength` bytes can have.
     static func maximumHeaderLength(children: Int, digestLength: Int) -> Int {
         magic.count + 2 + 10 + children * digestLength + 19 + 8

@@ -130,6 +130,9 @@ struct ChunkedBytesTests {
             total + ((try? FileManager.default.attributesOfItem(atPath: store.objects.directory + "/" + name)[.size] as? Int) ?? 0)
         }
         #expect(stored < content.count / 3)
+        // The store's payload total counts the content once (in its chunks), not twice.
+        let payload = try store.statistics().payloadBytes
+        #expect(payload > content.count && payload < content.count + content.count / 50, "\(payload)")
 
         // A flipped byte in one chunk: verify names it and the list; the call is a miss that
         // stores the chunk again.

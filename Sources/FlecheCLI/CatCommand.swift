@@ -20,10 +20,17 @@ struct CatCommand: ParsableCommand {
     @Flag(name: .long, help: "With --output: copy the bytes (checked as they go) instead of cloning them where the file system can.")
     var copy = false
 
+    @Flag(
+        name: .long,
+        help: "With --output: hard-link each file to a read-only copy kept in the store (no bytes written, no space used; copied where a link cannot be made). The files are read-only.")
+    var link = false
+
     @OptionGroup var options: StoreOptions
 
     func validate() throws {
         if copy && output == nil { throw ValidationError("--copy needs --output PATH") }
+        if link && output == nil { throw ValidationError("--link needs --output PATH") }
+        if link && copy { throw ValidationError("--link and --copy are two ways to write; choose one") }
         if form && output != nil { throw ValidationError("--form prints; it does not go with --output") }
     }
 
@@ -32,7 +39,7 @@ struct CatCommand: ParsableCommand {
         let full = try cache.expand(key)
         let value = try cache.contains(full) ? try cache.load(full).resultValue() : try cache.loadValue(full)
         if let output {
-            try cache.write(value, to: output, mode: copy ? .copy : .cloneOrCopy)
+            try cache.write(value, to: output, mode: copy ? .copy : link ? .hardLink : .cloneOrCopy)
             return
         }
         printJSON(form ? value.jsonForm : value.plainJSON)

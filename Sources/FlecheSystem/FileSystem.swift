@@ -284,6 +284,17 @@ package enum FileSystem {
         throw failure(target, "link", errno)
     }
 
+    /// Hard-links `source` as `target` (which must not exist); returns false where a link
+    /// cannot be made there (another file system, one without hard links, a file with the
+    /// most links it can have), for the caller to copy instead.
+    package static func hardLink(_ source: String, as target: String) throws(SystemCallError) -> Bool {
+        switch RawCalls.link(source, target) {
+        case nil: return true
+        case .improperLink?, .notPermitted?, .notSupported?, .tooManyLinks?: return false
+        case let errno?: throw failure(target, "link", errno)
+        }
+    }
+
     /// Removes a file; returns false if it did not exist.
     @discardableResult
     package static func removeFile(_ path: String) throws(SystemCallError) -> Bool {

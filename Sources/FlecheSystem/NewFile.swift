@@ -123,6 +123,29 @@ package struct NewFile: ~Copyable {
         }
     }
 
+    /// Makes the file read-only for everyone (`0444`, `0555` when `executable`) and sets its
+    /// access and modification times to the start of 1970 exactly: how a file that is hard-linked to many
+    /// places shows it was never written since (any write moves its time).
+    package func sealForLinking(executable: Bool) throws(SystemCallError) {
+        if fchmod(descriptor.rawValue, executable ? 0o555 : 0o444) != 0 {
+            throw FileSystem.failure(path, "fchmod", Errno(rawValue: Glibc.errno))
+        }
+        var times = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
+        if futimens(descriptor.rawValue, &times) != 0 {
+            throw FileSystem.failure(path, "futimens", Errno(rawValue: Glibc.errno))
+        }
+    }
+
+    /// Whether the file at `path` is as ``sealForLinking(executable:)`` left it, `size`
+    /// bytes long: a regular file, read-only with that mode, its modification time still the
+    /// start of 1970.
+    package static func isSealedForLinking(_ path: String, size: Int, executable: Bool) -> Bool {
+        guard case .success(let info) = RawCalls.status(path, followingLinks: false) else { return false }
+        return info.st_mode & S_IFMT == S_IFREG && Int(info.st_size) == size
+            && info.st_mode & 0o7777 == (executable ? 0o555 : 0o444)
+            && info.st_mtim.tv_sec == 0 && info.st_mtim.tv_nsec == 0
+    }
+
     /// Closes the file, `fsync`ing it first when `durable`; on failure removes it.
     package consuming func finish(durable: Bool) throws(SystemCallError) {
         try finish(durable: durable, removing: path)

@@ -37,6 +37,15 @@ package final class ArtifactContent: Sendable {
         decoded.withLock { $0 }.filter { !contains($0) }
     }
 
+    /// The read-only file holding `content` that a result can be hard-linked to, in the first
+    /// storage that holds it (``FileObjectStorage/linkSource(for:executable:)``).
+    func linkSource(for content: Digest, executable: Bool) throws -> String? {
+        for storage in storages {
+            if let source = try storage.linkSource(for: content, executable: executable) { return source }
+        }
+        return nil
+    }
+
     /// Writes the bytes of `content` into `file` from the first storage that holds them.
     ///
     /// - Throws: `FlecheError.notFound(key:)` when none does, what

@@ -12,6 +12,13 @@ public enum Materialization: Sendable, Hashable {
     /// Copies the bytes, checking them against the stored checksum as they go: a damaged
     /// object is set aside and reported instead of being written out.
     case copy
+    /// Hard-links the destination to a read-only file in the store's `links/` folder that
+    /// holds the content whole (made the first time, then shared by every destination), which
+    /// costs no writes and no space; where a link cannot be made (the destination on another
+    /// file system), clones or copies. The destination is then read-only: replace it with a
+    /// new file rather than writing into it (a file changed in place is noticed, and replaced
+    /// in `links/` before anything more is linked to it, but every link to it sees the change).
+    case hardLink
 }
 
 /// Writes artifacts out: every file is written under no name (or a hidden temporary one)
@@ -32,6 +39,19 @@ package enum ArtifactMaterializer {
     static func writeFile(_ source: Source, executable: Bool, to destination: String, mode: Materialization) throws {
         let folder = FileSystem.parentDirectory(destination)
         try fenced { try FileSystem.makeDirectories(folder) }
+        if mode == .hardLink, case .stored(let content, let storages) = source,
+            let linkSource = try storages.linkSource(for: content, executable: executable) {
+            let name = NewFile.temporaryName(in: folder)
+            if try fenced({ try FileSystem.hardLink(linkSource, as: name) }) {
+                do {
+                    _ = try FileSystem.rename(name, to: destination)
+                } catch {
+                    _ = try? FileSystem.removeFile(name)
+                    throw FlecheError(error)
+                }
+                return
+            }
+        }
         let file = try filled(try fenced { try NewFile(inFolder: folder, executable: executable) }, from: source, mode: mode)
         do {
             try file.publish(as: destination, durable: false)
@@ -60,6 +80,11 @@ package enum ArtifactMaterializer {
             for (relativePath, source) in files {
                 let path = building + "/" + relativePath
                 try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(path)) }
+                if mode == .hardLink, case .stored(let content, let storages) = source,
+                    let linkSource = try storages.linkSource(for: content, executable: executables.contains(relativePath)),
+                    try fenced({ try FileSystem.hardLink(linkSource, as: path) }) {
+                    continue
+                }
                 let file = try filled(
                     try fenced { try NewFile(creating: path, executable: executables.contains(relativePath)) },
                     from: source, mode: mode)
@@ -90,11 +115,11 @@ package enum ArtifactMaterializer {
     private static func fill(_ file: borrowing NewFile, from source: Source, mode: Materialization) throws {
         switch source {
         case .stored(let content, let storages):
-            try storages.write(content, into: file, clone: mode == .cloneOrCopy)
+            try storages.write(content, into: file, clone: mode != .copy)
         case .bytes(let data):
             try fenced { try data.withUnsafeBytes { try file.write($0) } }
         case .file(let path):
-            if mode == .cloneOrCopy, try fenced({ try file.clone(from: path, offset: 0) }) { return }
+            if mode != .copy, try fenced({ try file.clone(from: path, offset: 0) }) { return }
             let read = try fenced { try FileSystem.readPieces(path) { try file.write($0) } }
             if read == nil { throw FlecheError.invalidArtifact(path: path, reason: "no such file") }
         }

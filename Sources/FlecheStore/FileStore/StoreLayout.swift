@@ -23,6 +23,9 @@ package struct StoreLayout: Sendable {
     var tmpDirectory: String { root + "/tmp" }
     var lockPath: String { root + "/gc.lock" }
     var lostAndFoundDirectory: String { root + "/lost+found" }
+    /// Read-only copies of stored files that results are hard-linked to (derived, never
+    /// transferred: docs/FORMAT.md, "Hard links").
+    var linksDirectory: String { root + "/links" }
     var locksDirectory: String { root + "/locks" }
 
     func objectPath(_ key: Digest) -> String { Self.shardedPath(objectsDirectory, key) }

@@ -25,6 +25,9 @@ public struct GarbageCollectionReport: Sendable {
     public var removedTemporaryFiles = 0
     /// Call lock files (`locks/`) that no process held: left by a holder that was killed.
     public var removedCallLocks = 0
+    /// Read-only files in `links/` (what results were hard-linked to) whose content gc
+    /// removed or that was gone.
+    public var removedLinkSources = 0
     /// Calls the budget evicted, least recently used first (or that a dry run would evict).
     public var evicted: [Digest] = []
     /// Bytes on disk of the evicted calls' manifests (0 in a dry run).
@@ -239,6 +242,8 @@ public struct GarbageCollector: Sendable {
         // Empty shard folders stay (256 at most in each of objects/ and calls/): rsync and
         // `fleche push` create one and rename a file into it without the lock, so removing
         // one could fail a transfer half way.
+        // Read-only copies kept for hard links (links/) whose content is gone go with it.
+        if !dryRun { report.removedLinkSources = store.objects.removeOrphanedLinkSources() }
         progress?("done", garbage.count, garbage.count)
         return report
     }

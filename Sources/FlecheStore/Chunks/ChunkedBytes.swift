@@ -11,10 +11,70 @@ extension FileObjectStorage {
     /// in chunks; returns the bytes of the files written (0 when everything was there).
     func storeChunked(_ data: Data, key: Digest) throws -> Int {
         try data.withUnsafeBytes { bytes in
-            let ranges = ContentDefinedChunker().chunks(of: bytes)
-            let (chunks, written) = try storeChunks(of: bytes, ranges: ranges)
+            let (ranges, chunks, written) = try storeChunksWhileCutting(bytes)
             return try written + storeChunkList(ChunkList(chunks: chunks, lengths: ranges.map(\.count)), key: key)
         }
+    }
+
+    /// Cuts `bytes` into chunks and stores each as soon as it is cut, on every core: the
+    /// first iteration cuts (then stores what is left), the others store the chunks it has
+    /// cut so far, waiting for more until it is done.
+    private func storeChunksWhileCutting(
+        _ bytes: UnsafeRawBufferPointer
+    ) throws -> (ranges: [Range<Int>], chunks: [Digest], written: Int) {
+        struct Progress {
+            var ranges: [Range<Int>] = []
+            var claimed = 0
+            var cutting = true
+            var results: [Int: Result<(Digest, Int), any Error>] = [:]
+        }
+        let progress = NSCondition()
+        var state = Progress()
+        // Takes the next chunk cut and not yet claimed, waiting while the cutter may add one;
+        // `nil` when every chunk is claimed and the cutting is done.
+        func claim() -> (Int, Range<Int>)? {
+            progress.lock()
+            defer { progress.unlock() }
+            while state.claimed == state.ranges.count && state.cutting { progress.wait() }
+            guard state.claimed < state.ranges.count else { return nil }
+            state.claimed += 1
+            return (state.claimed - 1, state.ranges[state.claimed - 1])
+        }
+        func storeClaimed() {
+            while let (index, range) = claim() {
+                let result = Result { try storeChunk(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+                progress.lock()
+                state.results[index] = result
+                progress.unlock()
+            }
+        }
+        Cores.perform(iterations: max(2, ProcessInfo.processInfo.activeProcessorCount)) { iteration in
+            if iteration == 0 {
+                let chunker = ContentDefinedChunker()
+                var start = 0
+                while start < bytes.count {
+                    let length = chunker.chunkLength(UnsafeRawBufferPointer(rebasing: bytes[start...]), atEnd: true)!
+                    progress.lock()
+                    state.ranges.append(start..<(start + length))
+                    progress.signal()
+                    progress.unlock()
+                    start += length
+                }
+                progress.lock()
+                state.cutting = false
+                progress.broadcast()
+                progress.unlock()
+            }
+            storeClaimed()
+        }
+        var chunks: [Digest] = []
+        var written = 0
+        for index in state.ranges.indices {
+            let (digest, count) = try state.results[index]!.get()
+            chunks.append(digest)
+            written += count
+        }
+        return (state.ranges, chunks, written)
     }
 
     /// How much of a file is read at a time: two batches (one being stored while the next is

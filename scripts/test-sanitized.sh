@@ -31,7 +31,7 @@ export FLECHE_WITHOUT_MACROS=1
 export FLECHE_WITHOUT_S3=1
 
 tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests|ChunkedBytesTests/(largeDataResult|damagedChunkOfFileResult)'
-asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)|ChunkedBytesTests/(chunkBoundaries|largeDataResult|damagedChunkOfFileResult)'
+asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)|ChunkedBytesTests/(chunkBoundaries|largeDataResult|damagedChunkOfFileResult)|HardLinkTests'
 
 sanitizers=("$@")
 if [ ${#sanitizers[@]} -eq 0 ]; then sanitizers=(thread address); fi

@@ -15,7 +15,7 @@ public enum Materialization: Sendable, Hashable {
     /// Hard-links the destination to a read-only file in the store's `links/` folder that
     /// holds the content whole (made the first time, then shared by every destination), which
     /// costs no writes and no space; where a link cannot be made (the destination on another
-    /// file system), clones or copies. The destination is then read-only: replace it with a
+    /// file system, a store this process may not write), clones or copies. The destination is then read-only: replace it with a
     /// new file rather than writing into it (a file changed in place is noticed, and replaced
     /// in `links/` before anything more is linked to it, but every link to it sees the change).
     case hardLink
@@ -39,8 +39,10 @@ package enum ArtifactMaterializer {
     static func writeFile(_ source: Source, executable: Bool, to destination: String, mode: Materialization) throws {
         let folder = FileSystem.parentDirectory(destination)
         try fenced { try FileSystem.makeDirectories(folder) }
+        // A link source that cannot be made (a store this process may not write, say) leaves
+        // the file to be cloned or copied.
         if mode == .hardLink, case .stored(let content, let storages) = source,
-            let linkSource = try storages.linkSource(for: content, executable: executable) {
+            let linkSource = try? storages.linkSource(for: content, executable: executable) {
             let name = NewFile.temporaryName(in: folder)
             if try fenced({ try FileSystem.hardLink(linkSource, as: name) }) {
                 do {
@@ -81,7 +83,7 @@ package enum ArtifactMaterializer {
                 let path = building + "/" + relativePath
                 try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(path)) }
                 if mode == .hardLink, case .stored(let content, let storages) = source,
-                    let linkSource = try storages.linkSource(for: content, executable: executables.contains(relativePath)),
+                    let linkSource = try? storages.linkSource(for: content, executable: executables.contains(relativePath)),
                     try fenced({ try FileSystem.hardLink(linkSource, as: path) }) {
                     continue
                 }

@@ -69,6 +69,7 @@ struct ChunkList {
         }
     }
 
+    /// A list of `chunks` with these `lengths`, in order.
     init(chunks: [Digest], lengths: [Int]) {
         self.chunks = chunks
         self.lengths = lengths

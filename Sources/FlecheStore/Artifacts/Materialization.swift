@@ -39,12 +39,9 @@ package enum ArtifactMaterializer {
     static func writeFile(_ source: Source, executable: Bool, to destination: String, mode: Materialization) throws {
         let folder = FileSystem.parentDirectory(destination)
         try fenced { try FileSystem.makeDirectories(folder) }
-        // A link source that cannot be made (a store this process may not write, say) leaves
-        // the file to be cloned or copied.
-        if mode == .hardLink, case .stored(let content, let storages) = source,
-            let linkSource = try? storages.linkSource(for: content, executable: executable) {
+        if mode == .hardLink {
             let name = NewFile.temporaryName(in: folder)
-            if try fenced({ try FileSystem.hardLink(linkSource, as: name) }) {
+            if try hardLinked(source, executable: executable, as: name) {
                 do {
                     _ = try FileSystem.rename(name, to: destination)
                 } catch {
@@ -82,11 +79,7 @@ package enum ArtifactMaterializer {
             for (relativePath, source) in files {
                 let path = building + "/" + relativePath
                 try fenced { try FileSystem.makeDirectories(FileSystem.parentDirectory(path)) }
-                if mode == .hardLink, case .stored(let content, let storages) = source,
-                    let linkSource = try? storages.linkSource(for: content, executable: executables.contains(relativePath)),
-                    try fenced({ try FileSystem.hardLink(linkSource, as: path) }) {
-                    continue
-                }
+                if mode == .hardLink, try hardLinked(source, executable: executables.contains(relativePath), as: path) { continue }
                 let file = try filled(
                     try fenced { try NewFile(creating: path, executable: executables.contains(relativePath)) },
                     from: source, mode: mode)
@@ -101,6 +94,17 @@ package enum ArtifactMaterializer {
             try? FileSystem.removeTree(building)
             throw error
         }
+    }
+
+    /// Whether `path` (which must not exist) was made a hard link to the read-only copy of
+    /// stored `source` content: false for a source that is not stored content, or where no
+    /// link can be made (another file system; a copy that cannot be made, in a store this
+    /// process may not write, say), for the caller to clone or copy instead.
+    private static func hardLinked(_ source: Source, executable: Bool, as path: String) throws -> Bool {
+        guard case .stored(let content, let storages) = source,
+            let linkSource = try? storages.linkSource(for: content, executable: executable)
+        else { return false }
+        return try fenced { try FileSystem.hardLink(linkSource, as: path) }
     }
 
     /// `file` with the bytes of `source` written into it; on failure it is abandoned.

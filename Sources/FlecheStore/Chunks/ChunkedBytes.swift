@@ -174,14 +174,15 @@ extension FileObjectStorage {
         case .failed where FileSystem.exists(target):
             return 0
         case .touched:
-            guard let bytes = try? FileSystem.readFile(target), let object = try? ObjectFile.parse(bytes),
-                object.codec != .chunked || (try? ChunkList(object)) != nil
-            else {
+            let bytes: [UInt8]? = (try? FileSystem.readFile(target)) ?? nil
+            switch bytes.flatMap({ try? ObjectFile.parse($0) }) {
+            case let object? where object.codec != .chunked:
+                break  // another form of the same value (a whole object, a file body): replaced
+            case let object? where (try? ChunkList(object)) != nil:
+                if object.children == list.chunks { return 0 }
+            default:
                 layout.setAside(target, folder: .objects, key: key, reason: "it does not hold its chunk list whole")
-                break
             }
-            if object.codec == .chunked, object.children == list.chunks { return 0 }
-        // Another form of the same value (a whole object, a file body) is replaced.
         default:
             break
         }
@@ -197,12 +198,7 @@ extension FileObjectStorage {
     ///   naming a damaged chunk, or the list itself when its payload or a chunk's length does
     ///   not match.
     func loadChunked(_ object: ObjectFile, key: Digest, path: String) throws -> Value {
-        let list: ChunkList
-        do {
-            list = try ChunkList(object)
-        } catch {
-            throw FlecheError.corruptObject(key: key, path: path, reason: "\(error)")
-        }
+        let list = try chunkList(object, key: key, path: path)
         var offsets: [Int] = []
         var offset = 0
         for length in list.lengths {
@@ -234,12 +230,13 @@ extension FileObjectStorage {
     func forEachChunk(of key: Digest, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let path = path(of: key)
         guard let bytes = try fenced({ try FileSystem.readFile(path) }) else { throw FlecheError.notFound(key: key.hex) }
-        let list: ChunkList
+        let object: ObjectFile
         do {
-            list = try ChunkList(ObjectFile.parse(bytes))
+            object = try ObjectFile.parse(bytes)
         } catch {
             throw FlecheError.corruptObject(key: key, path: path, reason: "\(error)")
         }
+        let list = try chunkList(object, key: key, path: path)
         let group = max(2, ProcessInfo.processInfo.activeProcessorCount)
         var start = 0
         while start < list.chunks.count {
@@ -266,6 +263,17 @@ extension FileObjectStorage {
                 try data.withUnsafeBytes(body)
             }
             start = indices.upperBound
+        }
+    }
+
+    /// The chunk list of the chunked object `object` (named `key`, at `path`).
+    ///
+    /// - Throws: `FlecheError.corruptObject` when its payload does not hold one.
+    private func chunkList(_ object: ObjectFile, key: Digest, path: String) throws -> ChunkList {
+        do {
+            return try ChunkList(object)
+        } catch {
+            throw FlecheError.corruptObject(key: key, path: path, reason: "\(error)")
         }
     }
 
@@ -305,14 +313,7 @@ private struct FileBatch {
         offset += read.count
         filled = carry + read.count
         atEnd = read.atEnd
-        ranges = []
-        let chunker = ContentDefinedChunker()
-        var start = 0
-        while start < filled,
-            let length = chunker.chunkLength(UnsafeRawBufferPointer(rebasing: buffer[start..<filled]), atEnd: atEnd) {
-            ranges.append(start..<(start + length))
-            start += length
-        }
+        ranges = ContentDefinedChunker().chunks(of: UnsafeRawBufferPointer(rebasing: buffer[0..<filled]), atEnd: atEnd)
         return true
     }
 }

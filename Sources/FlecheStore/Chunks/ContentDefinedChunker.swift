@@ -57,11 +57,16 @@ package struct ContentDefinedChunker: Sendable {
 
     /// The chunks of all of `bytes`, as ranges in order.
     package func chunks(of bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        chunks(of: bytes, atEnd: true)
+    }
+
+    /// The chunks that can be cut from the start of `bytes`, as ranges in order: all of it
+    /// when it holds the rest of the content (`atEnd`), else up to where fewer than
+    /// ``maximumSize`` bytes are left, which wait for more.
+    package func chunks(of bytes: UnsafeRawBufferPointer, atEnd: Bool) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var start = 0
-        while start < bytes.count {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
-            let length = chunkLength(rest, atEnd: true)!
+        while start < bytes.count, let length = chunkLength(UnsafeRawBufferPointer(rebasing: bytes[start...]), atEnd: atEnd) {
             ranges.append(start..<(start + length))
             start += length
         }

@@ -33,12 +33,9 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     /// (0 when every object was there already): what the store's statistics count.
     @discardableResult
     package func saveCountingBytes(_ value: Value, key: Digest) throws -> Int {
-        if case .bytes(let data) = value, data.count >= ChunkList.threshold {
-            return try storeChunked(data, key: key)
-        }
-        if case .bytes(let data) = value, data.count >= Self.largeBytesThreshold,
-            let written = try storeLargeRawBytes(data, key: key) {
-            return written
+        if case .bytes(let data) = value, data.count >= Self.largeBytesThreshold {
+            if data.count >= ChunkList.threshold { return try storeChunked(data, key: key) }
+            if let written = try storeLargeRawBytes(data, key: key) { return written }
         }
         let bodies = fileBodies(in: value)
         guard let depth = format.destructureDepth else {

@@ -41,9 +41,10 @@ struct StatsCommand: ParsableCommand {
             }
             return
         }
-        let stats = try store.statistics()
+        let survey = try StoreSurvey(store: store)
+        let stats = survey.statistics
         let usage = try store.usageStatistics()
-        let largest = Array(try DiskUsage(store: store).functions.prefix(Self.largestFunctions))
+        let largest = Array(survey.diskUsage.functions.prefix(Self.largestFunctions))
         if options.json {
             var members = store.identityJSON.objectValue ?? []
             members += stats.json.objectValue ?? []

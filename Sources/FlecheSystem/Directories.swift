@@ -36,6 +36,17 @@ extension FileSystem {
         }
     }
 
+    /// Passes each name in a directory (but `.` and `..`) to `body` as its bytes, valid only
+    /// during the call: a listing of thousands of names that makes no `String` of each.
+    /// Returns `false` if the directory does not exist.
+    package static func forEachEntry(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemCallError) -> Bool {
+        switch RawCalls.forEachEntry(path, body) {
+        case .success: return true
+        case .failure(let errno) where errno.isMissingPath: return false
+        case .failure(let errno): throw failure(path, "opendir", errno)
+        }
+    }
+
     /// Removes a directory with everything in it (symbolic links are removed, never
     /// followed); a missing directory is fine.
     package static func removeTree(_ path: String) throws(SystemCallError) {

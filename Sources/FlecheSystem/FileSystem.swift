@@ -95,18 +95,24 @@ package enum FileSystem {
     /// With `refreshingTimesOlderThan`, a file whose mtime is earlier than that moment
     /// (seconds since 1970) gets the current time as its mtime (`fstat`, then `futimens` on
     /// the open file; a failure is ignored): how the store records a use.
+    ///
+    /// With `measuringAllocation`, `body` also gets the bytes the file takes on disk (an
+    /// `fstat` of the open file, where a `stat` by path would walk the path again); without
+    /// it, `nil`.
     package static func withSmallFile<R>(
         _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor, confirmEnd: Bool,
-        refreshingTimesOlderThan cutoff: Double? = nil,
-        describedAs description: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer) -> R
+        refreshingTimesOlderThan cutoff: Double? = nil, measuringAllocation: Bool = false,
+        describedAs description: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer, _ allocated: Int?) -> R
     ) throws(SystemCallError) -> R? {
         guard let descriptor = try openForReading(path, relativeTo: directory, describedAs: description()) else {
             return nil
         }
         defer { try? descriptor.close() }
-        if let cutoff, let times = try? descriptor.stat(), Self.seconds(times.st_mtim) < cutoff {
+        let status = cutoff != nil || measuringAllocation ? try? descriptor.stat() : nil
+        if let cutoff, let status, Self.seconds(status.st_mtim) < cutoff {
             _ = RawCalls.touch(descriptor)
         }
+        let allocated = measuringAllocation ? status.map { Int($0.blocksAllocated) * 512 } : nil
         func readSome(_ buffer: UnsafeMutableRawBufferPointer) throws(SystemCallError) -> Int {
             do {
                 return try descriptor.read(into: buffer, retryOnInterrupt: true)
@@ -118,14 +124,14 @@ package enum FileSystem {
             var filled = 0
             while filled < stack.count {
                 let got = try readSome(UnsafeMutableRawBufferPointer(rebasing: stack[filled...]))
-                if got == 0 { return body(UnsafeRawBufferPointer(rebasing: stack[0..<filled])) }
+                if got == 0 { return body(UnsafeRawBufferPointer(rebasing: stack[0..<filled]), allocated) }
                 filled += got
-                if !confirmEnd, filled < stack.count { return body(UnsafeRawBufferPointer(rebasing: stack[0..<filled])) }
+                if !confirmEnd, filled < stack.count { return body(UnsafeRawBufferPointer(rebasing: stack[0..<filled]), allocated) }
             }
             // Larger than the stack buffer: continue on the heap.
             var heap = [UInt8](UnsafeRawBufferPointer(stack))
             try readRest(descriptor, into: &heap, describedAs: description())
-            return heap.withUnsafeBytes { body($0) }
+            return heap.withUnsafeBytes { body($0, allocated) }
         }
     }
 

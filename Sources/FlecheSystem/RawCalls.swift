@@ -93,18 +93,28 @@ enum RawCalls {
 
     /// The names in a directory, without `.` and `..`.
     static func entries(_ path: String) -> Result<[String], Errno> {
+        var names: [String] = []
+        let listed = forEachEntry(path) { name in names.append(String(decoding: name, as: UTF8.self)) }
+        return listed.map { names }
+    }
+
+    /// Passes each name in a directory but `.` and `..` to `body` as its bytes (valid only
+    /// during the call; no `String` is made).
+    static func forEachEntry(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) -> Result<Void, Errno> {
         guard let directory = opendir(path) else { return .failure(lastError) }
         defer { closedir(directory) }
-        var names: [String] = []
         // `d_name` is declared as 256 bytes, but readdir's record ends after the name's NUL:
         // read the name in place. (Copying the field, `withUnsafeBytes(of: entry.pointee.d_name)`,
         // read past the record: AddressSanitizer caught it under the toml fuzz target.)
         let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(directory) {
-            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
-            if name != "." && name != ".." { names.append(name) }
+            let name = (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self)
+            let bytes = UnsafeRawBufferPointer(start: name, count: strlen(name))
+            if bytes.count == 1 && bytes[0] == UInt8(ascii: ".") { continue }
+            if bytes.count == 2 && bytes[0] == UInt8(ascii: ".") && bytes[1] == UInt8(ascii: ".") { continue }
+            body(bytes)
         }
-        return .success(names)
+        return .success(())
     }
 
     static var processID: Int32 { getpid() }

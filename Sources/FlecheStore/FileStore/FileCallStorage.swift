@@ -44,12 +44,23 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         _ key: Digest, checkingSignature: Bool = true, recordingUse: Bool = false,
         _ unchecked: (UnsafeRawBufferPointer) throws -> T
     ) throws -> T? {
+        try decodeManifest(key, checkingSignature: checkingSignature, recordingUse: recordingUse, measuringAllocation: false) { bytes, _ in
+            try unchecked(bytes)
+        }
+    }
+
+    /// Reads and decodes the manifest of `key`, or returns `nil` if there is none; with
+    /// `measuringAllocation`, `unchecked` also gets the bytes the file takes on disk.
+    private func decodeManifest<T>(
+        _ key: Digest, checkingSignature: Bool = true, recordingUse: Bool = false, measuringAllocation: Bool,
+        _ unchecked: (UnsafeRawBufferPointer, _ allocated: Int?) throws -> T
+    ) throws -> T? {
         var useCutoff: Double?
         let now = recordingUse && recordsUse ? Date().timeIntervalSince1970 : 0
         if recordingUse && recordsUse, recentUses.needsLook(key, now: now) { useCutoff = now - Self.useRefreshInterval }
-        let decode = signingKeys.isEmpty || !checkingSignature ? unchecked : { bytes in
+        let decode = signingKeys.isEmpty || !checkingSignature ? unchecked : { bytes, allocated in
             try self.checkSignature(bytes, key: key)
-            return try unchecked(bytes)
+            return try unchecked(bytes, allocated)
         }
         func corrupt(_ invalid: CallManifest.Invalid) -> FlecheError {
             .corruptManifest(key: key, path: path(of: key), reason: invalid.reason)
@@ -60,8 +71,9 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
                     try fenced { () throws(SystemCallError) in
                         try FileSystem.withSmallFile(
                             name, relativeTo: directoryDescriptor, confirmEnd: confirmEnd,
-                            refreshingTimesOlderThan: useCutoff, describedAs: self.path(of: key)
-                        ) { bytes in Result { try decode(bytes) } }
+                            refreshingTimesOlderThan: useCutoff, measuringAllocation: measuringAllocation,
+                            describedAs: self.path(of: key)
+                        ) { bytes, allocated in Result { try decode(bytes, allocated) } }
                     }
                 }
                 let first = try attempt(confirmEnd: false)
@@ -77,8 +89,9 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
             }
         }
         guard let bytes = try fenced({ try FileSystem.readFile(path(of: key)) }) else { return nil }
+        let allocated = measuringAllocation ? FileSystem.status(path(of: key))?.allocated : nil
         do {
-            return try bytes.withUnsafeBytes { try decode($0) }
+            return try bytes.withUnsafeBytes { try decode($0, allocated) }
         } catch let invalid as CallManifest.Invalid {
             throw corrupt(invalid)
         }
@@ -158,6 +171,38 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         readable(decodeAll(try keys()) { try ManifestReferences(parsing: $0) }).map(\.record)
     }
 
+    /// What a survey of the store reads of every manifest, on all cores: its references (as
+    /// ``references()`` reads them), its size and the bytes its file takes on disk (an
+    /// `fstat` of the open file). A manifest that does not read keeps its size and allocation
+    /// (from `stat`) with `nil` references and a warning; one gone since the listing is left out.
+    package func measuredReferences(
+        of keys: [Digest]
+    ) -> [(references: ManifestReferences?, size: Int, allocated: Int)] {
+        let read = inParallel(keys) { key in
+            Result {
+                try self.decodeManifest(key, measuringAllocation: true) { bytes, allocated in
+                    (try ManifestReferences(parsing: bytes), allocated)
+                }
+            }
+        }
+        var out: [(references: ManifestReferences?, size: Int, allocated: Int)] = []
+        out.reserveCapacity(read.count)
+        for (key, result) in read {
+            switch result {
+            case .success(let found?):
+                let references = found.0
+                let allocated = found.1 ?? FileSystem.status(path(of: key))?.allocated ?? 0
+                out.append((references, references.manifestBytes, allocated))
+            case .success(nil):
+                continue
+            case .failure(let error):
+                log.warning("skipping unreadable call record", metadata: ["key": "\(key.hex)", "error": "\(error)"])
+                if let status = FileSystem.status(path(of: key)) { out.append((nil, status.size, status.allocated)) }
+            }
+        }
+        return out
+    }
+
     /// What was read of each manifest that read, in order; those gone since the listing are
     /// left out, others that did not read with a warning.
     private func readable<T>(_ loaded: [(Digest, Result<T, any Error>)]) -> [(key: Digest, record: T)] {
@@ -195,8 +240,6 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
         }
     }
 
-    /// How many readable records match `matcher`, reading only the manifest members it
-    /// looks at (counting needs no inline values and no metadata it does not test).
     /// How many readable manifests match `template`, decoding only the members it tests, on
     /// all cores; unreadable manifests are skipped with a warning.
     /// - Throws: `FlecheError.invalidKey` for a digest prefix in the template that is not hex,

@@ -164,7 +164,7 @@ extension FileStore {
 // MARK: - Statistics
 
 /// What a store holds, for `fleche stats`.
-public struct StoreStatistics: Sendable {
+public struct StoreStatistics: Sendable, Equatable {
     /// Call manifests in the store.
     public var calls = 0
     /// Value objects in the store.
@@ -206,7 +206,12 @@ extension FileStore {
             stats.bytesOnDisk += info.allocated
             if let header = try? objects.header(key) { stats.payloadBytes += header.ownPayloadSize }
         }
-        stats.temporaryFiles = (try fenced { try FileSystem.entries(layout.tmpDirectory) } ?? []).count
+        stats.temporaryFiles = try temporaryFileCount()
         return stats
+    }
+
+    /// How many files `tmp/` holds.
+    func temporaryFileCount() throws -> Int {
+        (try fenced { try FileSystem.entries(layout.tmpDirectory) } ?? []).count
     }
 }

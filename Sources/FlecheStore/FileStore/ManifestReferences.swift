@@ -65,13 +65,14 @@ package struct ManifestReferences: Sendable {
 
     /// The digest of a reference, `{"name"?, "digest", "value"?}`, when its value is not inline.
     private static func objectDigest(_ parser: inout JSONParser) throws -> Digest? {
-        var digest: Digest?
+        // The digest is checked in place and made only for a value kept as an object.
+        var digest: UnsafeRawBufferPointer?
         var inline = false
         try parser.forEachMember { parser, key in
             switch key {
             case "digest":
-                guard let parsed = try parser.parseDigest() else { throw CallManifest.Invalid(reason: "a reference has no valid 'digest'") }
-                digest = parsed
+                guard let text = try parser.digestText() else { throw CallManifest.Invalid(reason: "a reference has no valid 'digest'") }
+                digest = text
             case "value":
                 inline = true
                 try parser.skipValue(depth: 3)
@@ -80,6 +81,6 @@ package struct ManifestReferences: Sendable {
             }
         }
         guard let digest else { throw CallManifest.Invalid(reason: "a reference has no valid 'digest'") }
-        return inline ? nil : digest
+        return inline ? nil : Digest(bytes: Digest.parse(digest)!)
     }
 }

@@ -156,11 +156,34 @@ package struct StoreLayout: Sendable {
         } else {
             shards = (try fenced { try FileSystem.entries(directory) } ?? []).filter { $0.utf8.count == 2 && Hex.isHex($0) && $0.hasPrefix(prefix) }
         }
+        // Shards are listed on every core, and each name is parsed from its bytes beside its
+        // shard's two characters: a `String` per name, joined to its shard and parsed, was
+        // most of listing a million calls (perf).
+        let prefixBytes = Array(prefix.utf8)
+        var listed = [Result<[Digest], any Error>](repeating: .success([]), count: shards.count)
+        listed.withUnsafeMutableBufferPointer { listed in
+            Cores.perform(iterations: shards.count) { index in
+                listed[index] = Result { try Self.keys(inShard: shards[index], of: directory, hexLength: hexLength, prefix: prefixBytes) }
+            }
+        }
+        return try listed.flatMap { try $0.get() }
+    }
+
+    /// The keys of the files in one shard folder whose hex starts with `prefix`.
+    private static func keys(inShard shard: String, of directory: String, hexLength: Int, prefix: [UInt8]) throws -> [Digest] {
         var keys: [Digest] = []
-        for shard in shards {
-            for name in try fenced({ try FileSystem.entries(directory + "/" + shard) }) ?? [] where name.utf8.count == hexLength - 2 {
-                let hex = shard + name
-                if hex.hasPrefix(prefix), let key = Digest(hex: hex) { keys.append(key) }
+        var hex = [UInt8](repeating: 0, count: hexLength)
+        hex[0] = shard.utf8.first!
+        hex[1] = shard.utf8.dropFirst().first!
+        _ = try fenced {
+            try FileSystem.forEachEntry(directory + "/" + shard) { name in
+                guard name.count == hexLength - 2 else { return }
+                hex.withUnsafeMutableBytes { hex in
+                    hex.baseAddress!.advanced(by: 2).copyMemory(from: name.baseAddress!, byteCount: name.count)
+                    guard prefix.count <= hexLength, hex.prefix(prefix.count).elementsEqual(prefix),
+                          let bytes = Digest.parse(UnsafeRawBufferPointer(hex)) else { return }
+                    keys.append(Digest(bytes: bytes))
+                }
             }
         }
         return keys

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The content address of a value or a call: the raw output of the store's hash function.
 ///
 /// Full digests print as lowercase hex: 64 characters for SHA-256, 32 for XXH3-128.
@@ -29,17 +37,20 @@ public struct Digest: Sendable, Hashable, Comparable {
     }
 
     /// Parses 32 or 64 hex characters into bytes, or `nil`.
-    static func parse(_ utf8: UnsafeRawBufferPointer) -> [UInt8]? {
+    package static func parse(_ utf8: UnsafeRawBufferPointer) -> [UInt8]? {
         guard utf8.count == 64 || utf8.count == 32 else { return nil }
         var valid = true
-        let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { buffer, count in
-            for i in 0..<buffer.count {
-                let hi = Hex.values[Int(utf8[2 * i])]
-                let lo = Hex.values[Int(utf8[2 * i + 1])]
-                if hi | lo > 0x0f { valid = false }
-                buffer[i] = hi << 4 | (lo & 0x0f)
+        // The table is fetched once: each access to the lazy global checks its `swift_once`.
+        let out = Hex.values.withUnsafeBufferPointer { values in
+            [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { buffer, count in
+                for i in 0..<buffer.count {
+                    let hi = values[Int(utf8[2 * i])]
+                    let lo = values[Int(utf8[2 * i + 1])]
+                    if hi | lo > 0x0f { valid = false }
+                    buffer[i] = hi << 4 | (lo & 0x0f)
+                }
+                count = buffer.count
             }
-            count = buffer.count
         }
         return valid ? out : nil
     }
@@ -50,8 +61,16 @@ public struct Digest: Sendable, Hashable, Comparable {
     /// The number of hex characters of a full digest of this length.
     public var hexLength: Int { bytes.count * 2 }
 
+    /// Byte order (the order of the hex): one `memcmp`, where the generic sequence
+    /// comparison took a twentieth of `fleche ls` on a million calls, sorting (perf).
     public static func < (lhs: Digest, rhs: Digest) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        lhs.bytes.withUnsafeBytes { left in
+            rhs.bytes.withUnsafeBytes { right in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+                return order < 0 || (order == 0 && left.count < right.count)
+            }
+        }
     }
 }
 

@@ -246,17 +246,33 @@ extension JSONParser {
     /// A string value holding a full hex digest, parsed from the bytes without making a
     /// `String`; `nil` (having checked and consumed the value) for any other value.
     package mutating func parseDigest() throws -> Digest? {
+        guard let text = try digestText() else { return nil }
+        return Digest(bytes: Digest.parse(text)!)
+    }
+
+    /// Like ``parseDigest()``, but returns the digest's hex text in place (checked: 32 or 64
+    /// hex digits), making nothing: for a reader that needs the digest only sometimes.
+    package mutating func digestText() throws -> UnsafeRawBufferPointer? {
         guard current == UInt8(ascii: "\"") else {
             try skipValue(depth: 1)
             return nil
         }
+        // One pass that finds the closing quote and checks the digits (by ranges: the lookup
+        // table is a lazy global, whose `swift_once` check per byte cost more than the test).
         let start = offset + 1
         var end = start
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
-        if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
-           let digest = Digest.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
+        var allHex = true
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+            let lower = byte | 0x20
+            allHex = allHex && ((byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f")))
+            end += 1
+        }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        if allHex, end < bytes.count, bytes[end] == UInt8(ascii: "\""), text.count == 64 || text.count == 32 {
             offset = end + 1
-            return Digest(bytes: digest)
+            return text
         }
         try skipString()
         return nil

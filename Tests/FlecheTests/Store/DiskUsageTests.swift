@@ -56,6 +56,36 @@ struct DiskUsageTests {
         #expect(usage.functions.map(\.totalBytes) == usage.functions.map(\.totalBytes).sorted(by: >))
     }
 
+    @Test("a survey reads the store once and finds what statistics and du find apart, a damaged manifest included")
+    func survey() throws {
+        let directory = try TemporaryDirectory()
+        let fixture = try SharedStoreFixture(root: directory.sub("a"))
+        let store = fixture.store
+        try fixture.fill(0..<300)  // over 256 manifests: read on every core
+        let stray = try ValueEncoder().encode(Array(0..<300))
+        try store.objects.save(stray, key: stray.digest(using: store.format.algorithm))
+        // A manifest that does not parse still takes its bytes.
+        let damaged = try #require(try store.calls.keys().first)
+        try Data("{\"fleche_call\": 1, \"name\": ".utf8).write(to: URL(fileURLWithPath: store.calls.path(of: damaged)))
+
+        let survey = try StoreSurvey(store: store)
+        let statistics = try store.statistics()
+        #expect(survey.statistics == statistics)
+        #expect(statistics.calls == 600 && statistics.objects > 0 && statistics.bytesOnDisk > 0)
+        let usage = try DiskUsage(store: store)
+        #expect(survey.diskUsage.functions == usage.functions)
+        #expect(survey.diskUsage.totalBytes == usage.totalBytes && survey.diskUsage.files == usage.files)
+        #expect(survey.diskUsage.sharedBytes == usage.sharedBytes && survey.diskUsage.unreachedBytes == usage.unreachedBytes)
+        #expect(survey.diskUsage.functions.reduce(0) { $0 + $1.calls } == 599)
+
+        // `fleche stats` prints the survey.
+        let json = try run(try builtProduct("fleche"), ["stats", "--json", "--store", fixture.root])
+        #expect(json.status == 0, "\(json.stderr)")
+        let members = try JSON.parse(json.stdout)
+        #expect(members["calls"]?.int64Value == 600)
+        #expect(members["bytes_on_disk"]?.int64Value == Int64(statistics.bytesOnDisk))
+    }
+
     @Test("fleche du prints a row per function and the totals; --json the same numbers")
     func command() throws {
         let directory = try TemporaryDirectory()

@@ -34,22 +34,29 @@ public enum DigestAlgorithm: String, Sendable, Codable, CaseIterable {
 
 /// An incremental hasher for either algorithm.
 ///
-/// SHA-256 input is gathered in a buffer and hashed in one call when it stays small (a call
-/// key hashes half a dozen nodes of a few dozen bytes, each fed in three or four pieces;
-/// swift-crypto's per-update overhead was a tenth of a hit, perf). Large inputs stream.
-/// XXH3's streaming state is a C allocation owned by a class so that copies of the struct
-/// cannot free it twice.
+/// SHA-256 input is gathered in a scratch buffer the caller lends (on its stack) and hashed
+/// in one call when it stays small (a call key hashes half a dozen nodes of a few dozen
+/// bytes, each fed in three or four pieces; swift-crypto's per-update overhead was a tenth
+/// of a hit, perf, and a heap buffer per node a malloc and a free each). Without a scratch
+/// buffer, or past its size, input streams. XXH3's streaming state is a C allocation owned
+/// by a class so that copies of the struct cannot free it twice.
 struct StreamingHasher {
     private var sha: SHA256?
-    private var pending: [UInt8] = []
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var pending = 0
     private let xxh: XXH3State?
-    private static let bufferLimit = 1024
 
+    /// A hasher that streams from the first byte.
     init(_ algorithm: DigestAlgorithm) {
+        self.init(algorithm, scratch: nil)
+    }
+
+    /// A hasher that gathers SHA-256 input in `scratch` while it fits; `scratch` must outlive it.
+    init(_ algorithm: DigestAlgorithm, scratch: UnsafeMutableRawBufferPointer?) {
+        self.scratch = scratch ?? UnsafeMutableRawBufferPointer(start: nil, count: 0)
         switch algorithm {
         case .sha256:
             sha = nil
-            pending.reserveCapacity(128)
             xxh = nil
         case .xxh3:
             sha = nil
@@ -60,13 +67,16 @@ struct StreamingHasher {
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         if let xxh {
             xxh.update(bytes)
-        } else if sha == nil, pending.count + bytes.count <= Self.bufferLimit {
-            pending.append(contentsOf: bytes)
+        } else if sha == nil, pending + bytes.count <= scratch.count {
+            if !bytes.isEmpty {
+                (scratch.baseAddress! + pending).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                pending += bytes.count
+            }
         } else {
             if sha == nil {
                 sha = SHA256()
-                pending.withUnsafeBytes { sha!.update(bufferPointer: $0) }
-                pending = []
+                if pending > 0 { sha!.update(bufferPointer: UnsafeRawBufferPointer(rebasing: scratch[0..<pending])) }
+                pending = 0
             }
             sha!.update(bufferPointer: bytes)
         }
@@ -84,7 +94,10 @@ struct StreamingHasher {
         if let xxh { return xxh.finalize() }
         // Through the raw bytes: the generic sequence copy was 3% of a hit (perf).
         if let sha { return Digest(bytes: sha.finalize().withUnsafeBytes { Array($0) }) }
-        return Digest(bytes: pending.withUnsafeBytes { SHA256.hash(data: $0).withUnsafeBytes { Array($0) } })
+        var once = SHA256()
+        // Never a buffer without an address, even empty: swift-crypto reads through it.
+        if pending > 0 { once.update(bufferPointer: UnsafeRawBufferPointer(rebasing: scratch[0..<pending])) }
+        return Digest(bytes: once.finalize().withUnsafeBytes { Array($0) })
     }
 }
 

@@ -117,12 +117,14 @@ extension Value {
     private static func hash(
         _ algorithm: DigestAlgorithm, _ salt: DigestSalt, body: (inout StreamingHasher) -> Void
     ) -> Digest {
-        var hasher = StreamingHasher(algorithm)
-        var saltBytes = salt.rawValue
-        saltBytes.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
-        hasher.update(byte: 0)
-        body(&hasher)
-        return hasher.finalize()
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { scratch in
+            var hasher = StreamingHasher(algorithm, scratch: scratch)
+            var saltBytes = salt.rawValue
+            saltBytes.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+            hasher.update(byte: 0)
+            body(&hasher)
+            return hasher.finalize()
+        }
     }
 
     private static func updateLengthPrefixed(_ text: String, into hasher: inout StreamingHasher) {

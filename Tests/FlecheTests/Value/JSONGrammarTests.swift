@@ -84,6 +84,33 @@ struct JSONGrammarTests {
         #expect(try JSON.parse("123456789012345678") == .int(123456789012345678))
     }
 
+    @Test("the exact fast path for doubles rounds as strtod does, and leaves the rest to it")
+    func exactDoubles() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0.0", "-0.0", "1990.0", "0.1", "0.3", "1.000000000001e-06", "123456789012345", "1234567890123456",
+                     "9007199254740993", "1e22", "1e23", "1e-22", "1e-23", "0e500", "-0e-500", "0.000000000000000000000001",
+                     "4.35", "2.675", "1.7976931348623157e308", "5e-324", "100000000000000000000000.0", "1.0000000000000000"]
+        for _ in 0..<20_000 {
+            let digits = String(UInt64.random(in: 0..<1_000_000_000_000_000, using: &generator))
+            let point = Int.random(in: 0...digits.count, using: &generator)
+            var text = point == digits.count ? digits : String(digits.prefix(point).isEmpty ? "0" : digits.prefix(point)) + "." + digits.dropFirst(point)
+            if Bool.random(using: &generator) { text += "e\(Int.random(in: -30...30, using: &generator))" }
+            if Bool.random(using: &generator) { text = "-" + text }
+            texts.append(text)
+        }
+        var fast = 0
+        for text in texts {
+            let expected = strtod(text, nil)
+            let parsed = try #require(text.utf8.withContiguousStorageIfAvailable { JSONParser.double(UnsafeRawBufferPointer($0)) } ?? nil)
+            #expect(parsed.bitPattern == expected.bitPattern, "\(text)")
+            if let exact = text.utf8.withContiguousStorageIfAvailable({ JSONParser.exactDouble(UnsafeRawBufferPointer($0)) }) ?? nil {
+                fast += 1
+                #expect(exact.bitPattern == expected.bitPattern, "\(text)")
+            }
+        }
+        #expect(fast > texts.count / 4, "most short numbers take the fast path")
+    }
+
     @Test("strings", arguments: validStrings.map { ($0, true) } + invalidStrings.map { ($0, false) })
     func strings(_ text: String, valid: Bool) {
         let bytes = Array(text.utf8)

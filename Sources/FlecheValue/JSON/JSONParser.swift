@@ -138,10 +138,11 @@ package struct JSONParser {
 
     /// Moves past a number that follows RFC 8259's grammar,
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and tells whether it has
-    /// neither fraction nor exponent and whether it may be beyond a double's range (only one of
-    /// more than 15 characters or with an exponent of three digits or more can be: 15
-    /// characters with a two-digit exponent stay under 10^115). `+1`, `01`, `.5`, `1.` and
-    /// `1e` are errors.
+    /// neither fraction nor exponent and whether it may be beyond a double's range (only one
+    /// with more than 200 integer digits or an exponent of three digits or more can be: 200
+    /// digits with a two-digit exponent stay under 10^300, whatever the fraction; a
+    /// timestamp's 18 characters are far from it, and were converted for nothing on every
+    /// hit when the bound was 15 characters). `+1`, `01`, `.5`, `1.` and `1e` are errors.
     @inline(__always)
     package mutating func scanNumber() throws -> (start: Int, isInteger: Bool, mayExceedDouble: Bool) {
         let start = offset
@@ -161,6 +162,7 @@ package struct JSONParser {
         case nil:
             throw error("unexpected end of input")
         }
+        let integerLength = offset - start
         var isInteger = true
         if current == UInt8(ascii: ".") {
             offset += 1
@@ -177,7 +179,7 @@ package struct JSONParser {
             isInteger = false
             if offset - exponentStart > 2 { return (start, false, true) }
         }
-        return (start, isInteger, offset - start > 15)
+        return (start, isInteger, integerLength > 200)
     }
 
     /// Parses a number: ``JSON/int(_:)`` for an integer that fits 64 bits, else

@@ -11,6 +11,8 @@ struct JSONGrammarTests {
         "0", "-0", "1", "-1", "10", "1234567890", "0.5", "-0.5", "1.25", "1e5", "1E5", "1e+5", "1e-5",
         "1.5e10", "-1.5E-10", "0e0", "0.0", "9223372036854775807", "-9223372036854775808",
         "92233720368547758070", "1e308", "123.456e-78", "1e-400", "-1.5E+300", "123456789012345.5",
+        "1795812789.8497937", "1" + String(repeating: "0", count: 300), "1" + String(repeating: "0", count: 250) + "e57",
+        String(repeating: "9", count: 200) + "." + String(repeating: "9", count: 400) + "e99",
     ]
     static let invalidNumbers = [
         "+1", "01", "-01", "00", ".5", "-.5", "1.", "1.e5", "1e", "1e+", "1E-", "-", "--1", "0x10", "1_000",
@@ -18,7 +20,9 @@ struct JSONGrammarTests {
     ] + beyondDoubles
     /// Grammatical, but beyond a double's range: no tree of finite numbers holds them. The
     /// 400-digit integer is the json fuzz target's (it read as infinity and did not round-trip).
-    static let beyondDoubles = ["1e400", "-1e400", "1E+400", "1" + String(repeating: "0", count: 400), "0.5e99999"]
+    static let beyondDoubles = ["1e400", "-1e400", "1E+400", "1" + String(repeating: "0", count: 400), "0.5e99999",
+                                "1" + String(repeating: "0", count: 309), "1" + String(repeating: "0", count: 250) + "e60",
+                                "-" + String(repeating: "9", count: 215) + "e99"]
     static let validStrings = [
         #""""#, #""a""#, #""\"\\\/\b\f\n\r\t""#, #""\u0041""#, #""\ud83d\ude00""#, "\"é\"", "\"日本\"", "\"😀\"",
         #""\u00e9""#,

@@ -130,28 +130,43 @@ package enum CallManifest {
     }
 
     package static func decodeResult(_ bytes: UnsafeRawBufferPointer) throws -> ValueReference? {
-        let members: [JSON?]
-        let kinds: [UInt8?]
         do {
-            (members, kinds) = try JSON.parseMembers(bytes, keep: ["fleche_call", "result"], peek: ["name", "arguments"])
-        } catch {
+            var parser = JSONParser(bytes: bytes)
+            var format: Int64?
+            var nameKind: UInt8?
+            var argumentsKind: UInt8?
+            var result: ValueReference?
+            var envelopeSeen: UInt8 = 0
+            try parser.forEachMember { parser, key in
+                let bit = Self.envelopeBit(key)
+                guard envelopeSeen & bit == 0 else { throw Invalid(reason: "duplicate member '\(key)'") }
+                envelopeSeen |= bit
+                switch key {
+                case "fleche_call":
+                    format = try parser.parseValue(depth: 1).int64Value
+                case "result":
+                    if parser.current == UInt8(ascii: "n") {
+                        try parser.expect("null")
+                    } else {
+                        result = try Self.reference(&parser, what: "result").1
+                    }
+                case "name", "arguments":
+                    if key == "name" { nameKind = parser.current } else { argumentsKind = parser.current }
+                    try parser.skipValue(depth: 1)
+                default:
+                    try parser.skipValue(depth: 1)
+                }
+            }
+            try parser.finish()
+            guard let format else { throw Invalid(reason: "no 'fleche_call' version") }
+            guard format == version else {
+                throw Invalid(reason: "manifest version \(format); this build reads version \(version)")
+            }
+            guard nameKind == UInt8(ascii: "\"") else { throw Invalid(reason: "no 'name'") }
+            guard argumentsKind == UInt8(ascii: "[") else { throw Invalid(reason: "no 'arguments' list") }
+            return result
+        } catch let error as JSONParseError {
             throw Invalid(reason: "\(error)")
-        }
-        guard let format = members[0]?.int64Value else { throw Invalid(reason: "no 'fleche_call' version") }
-        guard format == version else {
-            throw Invalid(reason: "manifest version \(format); this build reads version \(version)")
-        }
-        guard kinds[0] == UInt8(ascii: "\"") else { throw Invalid(reason: "no 'name'") }
-        guard kinds[1] == UInt8(ascii: "[") else { throw Invalid(reason: "no 'arguments' list") }
-        guard let result = members[1], !result.isNull else { return nil }
-        guard let hex = result["digest"]?.stringValue, let digest = Digest(hex: hex) else {
-            throw Invalid(reason: "result has no valid 'digest'")
-        }
-        guard let inline = result["value"] else { return ValueReference(digest: digest) }
-        do {
-            return ValueReference(digest: digest, inline: try Value(jsonForm: inline))
-        } catch {
-            throw Invalid(reason: "result has an invalid inline value: \(error)")
         }
     }
 
@@ -262,11 +277,13 @@ package enum CallManifest {
         }
     }
 
-    /// A `{"name"?, "digest", "value"?}` object: the name, if any, and the reference.
+    /// A `{"name"?, "digest", "value"?}` object: the name, if any, and the reference. The
+    /// inline value is read straight from the text (``Value/init(readingJSONFormAt:depth:)``),
+    /// on the hit path and in every full read alike.
     private static func reference(_ parser: inout JSONParser, what: String) throws -> (String?, ValueReference) {
         var name: String?
         var digest: Digest?
-        var inline: JSON?
+        var inline: Value?
         try parser.forEachMember { parser, key in
             switch key {
             case "name":
@@ -275,17 +292,18 @@ package enum CallManifest {
             case "digest":
                 guard let parsed = try parser.parseDigest() else { throw Invalid(reason: "\(what) has no valid 'digest'") }
                 digest = parsed
-            case "value": inline = try parser.parseValue(depth: 3)
+            case "value":
+                do {
+                    inline = try Value(readingJSONFormAt: &parser, depth: 3)
+                } catch let error as ValueFormError {
+                    let subject = name.map { "argument '\($0)'" } ?? what
+                    throw Invalid(reason: "\(subject) has an invalid inline value: \(error)")
+                }
             default: try parser.skipValue(depth: 3)
             }
         }
         let subject = name.map { "argument '\($0)'" } ?? what
         guard let digest else { throw Invalid(reason: "\(subject) has no valid 'digest'") }
-        guard let inline else { return (name, ValueReference(digest: digest)) }
-        do {
-            return (name, ValueReference(digest: digest, inline: try Value(jsonForm: inline)))
-        } catch {
-            throw Invalid(reason: "\(subject) has an invalid inline value: \(error)")
-        }
+        return (name, ValueReference(digest: digest, inline: inline))
     }
 }

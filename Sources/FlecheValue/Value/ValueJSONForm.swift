@@ -52,7 +52,7 @@ extension Value {
         return .double(number)
     }
 
-    private static func float(from json: JSON) throws -> Double {
+    static func float(from json: JSON) throws -> Double {
         switch json {
         case .double(let number): return number
         case .int(let number): return Double(number)

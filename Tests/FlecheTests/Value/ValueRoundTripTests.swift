@@ -103,6 +103,30 @@ struct ValueRoundTripTests {
         #expect(actual == expected)
     }
 
+    @Test("reading a value's JSON form from the text gives what the tree gives, errors included", arguments: [
+        #"{"f64s": [1990.0, 0.5, -3, "nan", "inf", "-inf", 1e-7]}"#, #"{"i64s": [1, -2, 9223372036854775807]}"#,
+        #"{"f64s": []}"#, #"[{"f64s": [1.5]}, [{"i64s": [2]}, []], "s", 3, null]"#, #"{"float": 2.5}"#,
+        #"{"record": "P", "fields": {"x": {"f64s": [1.0]}, "y": 2}}"#, #"{"dict": [["k", {"i64s": [1]}]]}"#,
+        #"{"f64s": [1.0, "x"]}"#, #"{"i64s": [1.5]}"#, #"{"i64s": [1], "extra": 2}"#, #"{"f64s": 3}"#, #"{"zzz": [1]}"#,
+        #"{}"#, #"1.5"#, #"[1, 2"#, #"{"f64s": [1.0,]}"#, #"{"f64s" [1.0]}"#,
+    ])
+    func readingJSONForm(_ text: String) {
+        let fromTree = Result { try Value(jsonForm: JSON.parse(text)) }
+        let read = Result {
+            try Array(text.utf8).withUnsafeBytes { bytes -> Value in
+                var parser = JSONParser(bytes: bytes)
+                let value = try Value(readingJSONFormAt: &parser, depth: 0)
+                try parser.finish()
+                return value
+            }
+        }
+        switch (fromTree, read) {
+        case (.success(let expected), .success(let value)): #expect(value == expected)
+        case (.failure(let expected), .failure(let error)): #expect(type(of: expected) == type(of: error), "\(expected) / \(error)")
+        default: Issue.record("tree \(fromTree), reader \(read)")
+        }
+    }
+
     @Test("Value equality is lawful: NaN equals itself, -0.0 differs from 0.0 structurally")
     func equality() {
         #expect(Value.float(.nan) == Value.float(.nan))

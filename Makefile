@@ -79,6 +79,7 @@ BENCH_N ?= 10000
 BENCH_REPS ?= 5
 bench: deps
 	$(SWIFT) build -c release --product FlecheBenchmarks
+	$(SWIFT) build -c release --product fleche
 	@test -x .build-bench/venv/bin/python || python3 -m venv .build-bench/venv
 	@.build-bench/venv/bin/python -c "import fleche" 2>/dev/null || .build-bench/venv/bin/pip install -q "fleche==0.22.2"
 	python3 Benchmarks/compare.py --fleche $$($(SWIFT) build -c release --show-bin-path)/FlecheBenchmarks \

@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,7 +60,11 @@ def main():
     parser.add_argument("--python", required=True, help="a python with fleche installed")
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--growth", default="1000,10000,100000")
+    parser.add_argument("--growth", default=None,
+                        help="call counts of the growth table (default 1,000 to 1,000,000; without "
+                             "1,000,000 when the tmpfs has less than 8 GiB free)")
+    parser.add_argument("--scale", type=int, default=1_000_000,
+                        help="calls in the store that `fleche ls`, `stats` and `verify` are timed on (0: none)")
     parser.add_argument("--tmpfs", default="/dev/shm", help="a folder on tmpfs: the primary table")
     parser.add_argument("--disk", default=os.path.join(ROOT, ".build-bench", "disk"),
                         help="a folder on the disk: the secondary table")
@@ -72,8 +77,10 @@ def main():
     primary = workload(args.fleche, reference_cmd, n, args.reps, args.tmpfs, "tmpfs")
     secondary = workload(args.fleche, reference_cmd, n, args.disk_reps, args.disk, "disk")
 
+    room = shutil.disk_usage(args.tmpfs).free >= SCALE_ROOM
+    growth_sizes = args.growth or ("1000,10000,100000,1000000" if room else "1000,10000,100000")
     growth = {}
-    for size in [int(s) for s in args.growth.split(",") if s]:
+    for size in [int(s) for s in growth_sizes.split(",") if s]:
         runs = [run_side_n(args.fleche, "growth", size, args.tmpfs) for _ in range(3 if size <= 10_000 else 1)]
         growth[size] = {key: median(runs, key) / size for key in
                         ("a_miss_total_s", "b_hit_total_s", "c_query_count_s", "d_gc_s", "floor_create_small_file_s")}
@@ -95,7 +102,8 @@ def main():
                          f"{reading[theirs] / reading[ours]:.1f}× |")
 
     instructions = callgrind_rows(args.fleche, args.tmpfs)
-    verdicts = primary["verdicts"] + secondary["verdicts"] + instructions["verdicts"]
+    scale = scale_rows(args.fleche, args.tmpfs, args.scale)
+    verdicts = primary["verdicts"] + secondary["verdicts"] + instructions["verdicts"] + scale["verdicts"]
 
     growth_rows = []
     sizes = sorted(growth)
@@ -166,6 +174,8 @@ def main():
         "",
         growth_verdict,
         "",
+        *scale["text"],
+        "",
         f"Reading one manifest ({reading['json_manifest_bytes']} bytes, the workload's), Fleche's hand-written "
         f"reader against Foundation, same process, interleaved:",
         "",
@@ -177,6 +187,44 @@ def main():
     print(table)
     replace_between(os.path.join(HERE, "RESULTS.md"), "results", table)
     replace_between(os.path.join(ROOT, "README.md"), "bench", table)
+
+
+# A million calls take about 4 GB of tmpfs (a page per manifest): run only with room to spare.
+SCALE_ROOM = 8 << 30
+
+
+def scale_rows(binary, root, n):
+    """`fleche ls`, `stats` and `verify` on a store of n calls on tmpfs, against 10, 5 and 60 s."""
+    if n <= 0:
+        return {"text": [], "verdicts": []}
+    free = shutil.disk_usage(root).free
+    if free < SCALE_ROOM:
+        return {"text": [f"The {n:,}-call store was not made: {root} has {free / 2**30:.1f} GiB free, "
+                         f"{SCALE_ROOM / 2**30:.0f} are needed."], "verdicts": []}
+    fleche = os.path.join(os.path.dirname(binary), "fleche")
+    directory = tempfile.mkdtemp(prefix="fleche-scale-", dir=root)
+    try:
+        started = time.monotonic()
+        subprocess.run([binary, "profile-hits", directory, str(n)], check=True, capture_output=True)
+        filled = time.monotonic() - started
+        rows, verdicts = [], []
+        for command, target in [("ls", 10), ("stats", 5), ("verify", 60)]:
+            began = time.monotonic()
+            run = subprocess.run([fleche, command, "--store", os.path.join(directory, "store")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            elapsed = time.monotonic() - began
+            if run.returncode != 0:
+                sys.exit(f"fleche {command} failed on the {n:,}-call store:\n{run.stderr[-2000:]}")
+            ok = elapsed < target
+            verdicts.append(ok)
+            rows.append(f"| `fleche {command}` | {elapsed:.2f} s | under {target} s: {'met' if ok else 'MISSED'} |")
+            print(f"scale N={n}: fleche {command} {elapsed:.2f} s", flush=True)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    text = [f"The CLI on a store of {n:,} calls on tmpfs (the workload's function, filled by "
+            f"`FlecheBenchmarks profile-hits` in {filled:.0f} s; each command run once, output to /dev/null):",
+            "", "| command | time | target |", "|---|---|---|", *rows]
+    return {"text": text, "verdicts": verdicts}
 
 
 def filesystem_of(path):

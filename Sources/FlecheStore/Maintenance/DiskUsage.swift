@@ -60,19 +60,30 @@ public struct DiskUsage: Sendable {
     /// call's function, object references and manifest size, every object's size, and
     /// `reach`, the objects that some roots reach, children included.
     package init(calls: [ManifestReferences], objectSizes: [Digest: Int], reach: ([Digest]) throws -> Set<Digest>) throws {
-        var functions: [String: Function] = [:]
-        var roots: [String: [Digest]] = [:]
+        // One dictionary lookup per call (a million calls: `fleche stats`), then arrays.
+        var indexOf: [String: Int] = [:]
+        var found: [Function] = []
+        var roots: [[Digest]] = []
         for call in calls {
             let id = (call.module ?? "") + "\u{0}" + call.name
-            functions[id, default: Function(name: call.name, module: call.module)].calls += 1
-            functions[id]?.manifestBytes += call.manifestBytes
-            roots[id, default: []] += call.objectDigests
+            let index: Int
+            if let known = indexOf[id] {
+                index = known
+            } else {
+                index = found.count
+                indexOf[id] = index
+                found.append(Function(name: call.name, module: call.module))
+                roots.append([])
+            }
+            found[index].calls += 1
+            found[index].manifestBytes += call.manifestBytes
+            if !call.objectDigests.isEmpty { roots[index] += call.objectDigests }
         }
         // The functions that reach each object.
-        var reachedBy: [Digest: [String]] = [:]
-        for (id, starts) in roots {
+        var reachedBy: [Digest: [Int]] = [:]
+        for (index, starts) in roots.enumerated() where !starts.isEmpty {
             for object in try reach(starts) {
-                reachedBy[object, default: []].append(id)
+                reachedBy[object, default: []].append(index)
             }
         }
         for (key, size) in objectSizes {
@@ -81,18 +92,18 @@ public struct DiskUsage: Sendable {
             switch reachedBy[key] {
             case nil:
                 unreachedBytes += size
-            case let ids? where ids.count == 1:
-                functions[ids[0]]?.ownBytes += size
-            case let ids?:
+            case let indices? where indices.count == 1:
+                found[indices[0]].ownBytes += size
+            case let indices?:
                 sharedBytes += size
-                for id in ids { functions[id]?.sharedBytes += size }
+                for index in indices { found[index].sharedBytes += size }
             }
         }
-        for function in functions.values {
+        for function in found {
             files += function.calls
             totalBytes += function.manifestBytes
         }
-        self.functions = functions.values.sorted {
+        self.functions = found.sorted {
             ($0.totalBytes, $1.qualifiedName) > ($1.totalBytes, $0.qualifiedName)
         }
     }

@@ -126,7 +126,7 @@ public enum KeyResolution {
         var shards: [[Digest]?] = Array(repeating: nil, count: 256)
         return try keys.map { key in
             let shard = Int(key.bytes.first ?? 0)
-            if shards[shard] == nil { shards[shard] = Array(Set(try candidates(String(key.hex.prefix(2))))).sorted() }
+            if shards[shard] == nil { shards[shard] = Array(Set(try candidates(key.hexPrefix(2)))).sorted() }
             return try shortestPrefix(of: key, among: shards[shard]!)
         }
     }
@@ -149,7 +149,7 @@ public enum KeyResolution {
         guard length <= key.hexLength else {
             throw FlecheError.ambiguousPrefix(prefix: key.hex, candidates: [], needed: length)
         }
-        return String(key.hex.prefix(length))
+        return key.hexPrefix(length)
     }
 
     /// How many hex characters `a` and `b` share at the start, from their bytes.

@@ -58,6 +58,12 @@ public struct Digest: Sendable, Hashable, Comparable {
     /// The digest as lowercase hex.
     public var hex: String { Hex.encode(bytes) }
 
+    /// The first `length` characters of ``hex`` (all of it when `length` is larger), made
+    /// without the whole: `fleche ls` shortens a million keys.
+    public func hexPrefix(_ length: Int) -> String {
+        Hex.encode(bytes, characters: min(max(0, length), hexLength))
+    }
+
     /// The number of hex characters of a full digest of this length.
     public var hexLength: Int { bytes.count * 2 }
 
@@ -100,12 +106,19 @@ package enum Hex {
     package static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     package static func encode(_ bytes: [UInt8]) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-            for (i, byte) in bytes.enumerated() {
-                buffer[2 * i] = digits[Int(byte >> 4)]
-                buffer[2 * i + 1] = digits[Int(byte & 0x0f)]
+        encode(bytes, characters: bytes.count * 2)
+    }
+
+    /// The first `characters` hex digits of `bytes` (at most two per byte).
+    package static func encode(_ bytes: [UInt8], characters: Int) -> String {
+        digits.withUnsafeBufferPointer { digits in
+            String(unsafeUninitializedCapacity: characters) { buffer in
+                for i in 0..<characters {
+                    let byte = bytes[i / 2]
+                    buffer[i] = digits[Int(i % 2 == 0 ? byte >> 4 : byte & 0x0f)]
+                }
+                return characters
             }
-            return bytes.count * 2
         }
     }
 

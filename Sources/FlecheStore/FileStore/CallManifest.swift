@@ -150,8 +150,11 @@ package enum CallManifest {
                     } else {
                         result = try Self.reference(&parser, what: "result").1
                     }
-                case "name", "arguments":
-                    if key == "name" { nameKind = parser.current } else { argumentsKind = parser.current }
+                case "name":
+                    nameKind = parser.current
+                    try parser.skipValue(depth: 1)
+                case "arguments":
+                    argumentsKind = parser.current
                     try parser.skipValue(depth: 1)
                 default:
                     try parser.skipValue(depth: 1)
@@ -195,7 +198,7 @@ package enum CallManifest {
                 var metadata: Metadata = [:]
                 var envelopeSeen: UInt8 = 0
                 try parser.forEachMember { parser, key in
-                    // The hit path refuses these twice too (`parseMembers`); other members keep
+                    // The hit path refuses these twice too (`decodeResult`); other members keep
                     // the last occurrence.
                     let bit = Self.envelopeBit(key)
                     guard envelopeSeen & bit == 0 else { throw Invalid(reason: "duplicate member '\(key)'") }

@@ -199,15 +199,22 @@ extension FileStore {
             stats.manifestBytes += info.size
             stats.bytesOnDisk += info.allocated
         }
+        try countObjects(into: &stats)
+        stats.temporaryFiles = try temporaryFileCount()
+        return stats
+    }
+
+    /// Counts every object into `stats` (its file's size and allocation, its header's payload
+    /// size) and passes each one's key and file size to `each`.
+    func countObjects(into stats: inout StoreStatistics, _ each: (Digest, Int) -> Void = { _, _ in }) throws {
         for key in try objects.keys() {
             guard let info = FileSystem.status(objects.path(of: key)) else { continue }
+            each(key, info.size)
             stats.objects += 1
             stats.objectFileBytes += info.size
             stats.bytesOnDisk += info.allocated
             if let header = try? objects.header(key) { stats.payloadBytes += header.ownPayloadSize }
         }
-        stats.temporaryFiles = try temporaryFileCount()
-        return stats
     }
 
     /// How many files `tmp/` holds.

@@ -1,4 +1,3 @@
-import FlecheSystem
 import FlecheValue
 
 /// One reading of a store that serves `fleche stats`: its ``StoreStatistics`` and its
@@ -20,14 +19,7 @@ public struct StoreSurvey: Sendable {
     public init(store: FileStore) throws {
         var statistics = StoreStatistics()
         var objectSizes: [Digest: Int] = [:]
-        for key in try store.objects.keys() {
-            guard let status = FileSystem.status(store.objects.path(of: key)) else { continue }
-            objectSizes[key] = status.size
-            statistics.objects += 1
-            statistics.objectFileBytes += status.size
-            statistics.bytesOnDisk += status.allocated
-            if let header = try? store.objects.header(key) { statistics.payloadBytes += header.ownPayloadSize }
-        }
+        try store.countObjects(into: &statistics) { key, size in objectSizes[key] = size }
         let manifests = store.calls.measuredReferences(of: try store.calls.keys())
         for manifest in manifests {
             statistics.calls += 1

@@ -15,24 +15,14 @@ extension JSON {
     /// Reads a top-level JSON object, building values only for the members named in `keep`
     /// (a handful: a linear scan beats hashing every name) and checking the syntax of the
     /// others without building them. Returns them in `keep`'s order, `nil` for an absent one.
+    /// A member named in `keep` that appears twice is an error (a reader that looked at each
+    /// occurrence would see another document than one that kept the last).
     package static func parseMembers(_ bytes: UnsafeRawBufferPointer, keep: [String]) throws -> [JSON?] {
-        try parseMembers(bytes, keep: keep, peek: []).kept
-    }
-
-    /// As ``parseMembers(_:keep:)``, and also the first byte of each member named in `peek`
-    /// (`"`, `[`, `{`, `n`…: what kind of value it is, without building it), `nil` for an
-    /// absent one. A member named in `keep` or `peek` that appears twice is an error (a
-    /// reader that looked at each occurrence would see another document than one that kept
-    /// the last).
-    package static func parseMembers(
-        _ bytes: UnsafeRawBufferPointer, keep: [String], peek: [String]
-    ) throws -> (kept: [JSON?], peeked: [UInt8?]) {
         var parser = JSONParser(bytes: bytes)
         parser.skipSpace()
         guard parser.current == UInt8(ascii: "{") else { throw parser.error("expected an object") }
         parser.offset += 1
         var kept = [JSON?](repeating: nil, count: keep.count)
-        var peeked = [UInt8?](repeating: nil, count: peek.count)
         parser.skipSpace()
         if parser.current == UInt8(ascii: "}") {
             parser.offset += 1
@@ -44,10 +34,6 @@ extension JSON {
                 parser.skipSpace()
                 try parser.expect(":")
                 parser.skipSpace()
-                if let index = peek.firstIndex(of: key) {
-                    guard peeked[index] == nil else { throw parser.error("duplicate member '\(key)'") }
-                    peeked[index] = parser.current
-                }
                 if let index = keep.firstIndex(of: key) {
                     guard kept[index] == nil else { throw parser.error("duplicate member '\(key)'") }
                     kept[index] = try parser.parseValue(depth: 1)
@@ -63,7 +49,7 @@ extension JSON {
         }
         parser.skipSpace()
         guard parser.offset == bytes.count else { throw parser.error("trailing characters") }
-        return (kept, peeked)
+        return kept
     }
 }
 

@@ -41,18 +41,48 @@ package struct ContentDefinedChunker: Sendable {
         return Self.gear.withUnsafeBufferPointer { gear in
             var fingerprint: UInt64 = 0
             var index = Self.minimumSize
-            while index < normal {
-                fingerprint = (fingerprint &<< 1) &+ gear[Int(bytes[index])]
-                index += 1
-                if fingerprint & Self.strictMask == 0 { return index }
+            if let cut = Self.scan(bytes, gear: gear, fingerprint: &fingerprint, index: &index, until: normal, mask: Self.strictMask) {
+                return cut
             }
-            while index < end {
-                fingerprint = (fingerprint &<< 1) &+ gear[Int(bytes[index])]
-                index += 1
-                if fingerprint & Self.looseMask == 0 { return index }
-            }
-            return end
+            return Self.scan(bytes, gear: gear, fingerprint: &fingerprint, index: &index, until: end, mask: Self.looseMask) ?? end
         }
+    }
+
+    /// Runs the gear fingerprint over `bytes[index..<limit]`; returns the cut just after the
+    /// first byte at which `fingerprint & mask == 0`, else `nil` with `fingerprint` and
+    /// `index` at `limit`. Two bytes a step: the second fingerprint is `4·fp + (2·g₀ + g₁)`,
+    /// so the chain from one step to the next is one shift-and-add however the first is
+    /// checked, which halves the loop's latency (the cut is the same as one byte a step's).
+    @inline(__always)
+    private static func scan(
+        _ bytes: UnsafeRawBufferPointer, gear: UnsafeBufferPointer<UInt64>,
+        fingerprint: inout UInt64, index: inout Int, until limit: Int, mask: UInt64
+    ) -> Int? {
+        var fp = fingerprint
+        var i = index
+        defer {
+            fingerprint = fp
+            index = i
+        }
+        while i + 2 <= limit {
+            let first = gear[Int(bytes[i])]
+            let second = gear[Int(bytes[i + 1])]
+            let next = (fp &<< 2) &+ ((first &<< 1) &+ second)
+            if ((fp &<< 1) &+ first) & mask == 0 {
+                fp = (fp &<< 1) &+ first
+                i += 1
+                return i
+            }
+            fp = next
+            i += 2
+            if fp & mask == 0 { return i }
+        }
+        while i < limit {
+            fp = (fp &<< 1) &+ gear[Int(bytes[i])]
+            i += 1
+            if fp & mask == 0 { return i }
+        }
+        return nil
     }
 
     /// The chunks of all of `bytes`, as ranges in order.

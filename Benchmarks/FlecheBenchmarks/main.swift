@@ -15,13 +15,14 @@
 //                                         the file as a result saved and loaded against cp,
 //                                         peak memory (ArtifactResults.swift)
 //   FlecheBenchmarks profile-tree DIR N   only the unchanged tree of N files, for `perf record`
+//   FlecheBenchmarks large DIR N          only the (e) saves and loads, N rounds, medians
 //
 // Benchmarks/compare.py runs it interleaved with Benchmarks/reference_bench.py.
 import Fleche
 import Foundation
 
 let arguments = CommandLine.arguments
-let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json", "hit-variants", "artifacts", "profile-tree"]
+let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json", "hit-variants", "artifacts", "profile-tree", "large"]
 guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: FlecheBenchmarks \(modes.joined(separator: "|")) DIR N\n".utf8))
     exit(2)
@@ -54,6 +55,7 @@ func run() throws -> [(String, JSON)] {
     }
     let strings = (0..<n).map { "s\($0)" }
 
+    if mode == "large" { return try LargeValueBenchmark.run(root: root, rounds: n) }
     if mode == "json" {
         _ = try f(1, strings[1])
         let manifest = try Data(contentsOf: URL(fileURLWithPath: store.calls.path(of: try f.digest(1, strings[1]))))
@@ -115,23 +117,14 @@ func run() throws -> [(String, JSON)] {
     guard mode == "workload" else { return results }
 
     // (e) one 16 MiB incompressible and one 16 MiB compressible value
-    var generator = SystemRandomNumberGenerator()
-    let size = 16 << 20
-    var random = Data(count: size)
-    random.withUnsafeMutableBytes { raw in
-        let words = raw.bindMemory(to: UInt64.self)
-        for i in words.indices { words[i] = generator.next() }
-    }
-    let pattern = Array("fleche memoizes pure functions; ".utf8)
-    let text = Data((0..<size).map { pattern[$0 % pattern.count] })
-    for (label, blob) in [("e", random), ("e_compressible", text)] {
+    let large = LargeValueBenchmark.values()
+    let (random, text) = (large[0].data, large[1].data)
+    for (label, blob) in large {
         let value = Value.bytes(blob)
         record("\(label)_digest_16MiB_s", seconds { _ = value.digest(using: store.format.algorithm) })
         var key: Digest?
-        record("\(label)_save_16MiB_s", try seconds {
-            key = value.digest(using: store.format.algorithm)
-            try store.objects.save(value, key: key!)
-        })
+        // Like the reference's `values.save(blob)`: names the value and stores it.
+        record("\(label)_save_16MiB_s", try seconds { key = try store.objects.save(value) })
         var back: Value?
         record("\(label)_load_16MiB_s", try seconds { back = try store.objects.load(key!) })
         guard back == value else { throw BenchmarkError("\(label) did not round-trip") }

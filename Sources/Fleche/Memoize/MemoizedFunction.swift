@@ -212,11 +212,10 @@ struct MemoizationCore: Sendable {
     private func save(_ prepared: Prepared, value: Value, metadata: Metadata, inline: Bool) throws {
         var (record, values) = prepared.record(identity: identity)
         record.metadata = metadata
-        let reference = ValueReference(
-            value, using: prepared.cache.algorithm, inlineLimit: inline ? prepared.cache.inlineLimit : 0)
-        record.result = reference
-        if reference.inline == nil { values[reference.digest] = value }
-        try prepared.cache.save(record, values: values, knownKey: prepared.key)
+        // The cache names the result as it stores it: a large `Data` is hashed beside the
+        // writing of its chunks.
+        try prepared.cache.save(
+            record, values: values, knownKey: prepared.key, result: value, inlineLimit: inline ? prepared.cache.inlineLimit : 0)
     }
 
     /// The key of a call, or an error if its arguments cannot be encoded.

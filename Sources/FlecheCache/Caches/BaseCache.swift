@@ -53,13 +53,25 @@ public protocol BaseCache: AnyObject, Sendable {
 extension BaseCache {
     /// ``save(_:values:)`` with the record's key already computed (a memoized call's): a
     /// file cache, or a stack over one, skips hashing the record again; other caches save
-    /// as usual.
+    /// as usual. `result`, when given, is the record's result not referenced yet (inline when
+    /// small enough for `inlineLimit`): a file cache names it while it stores it.
     @discardableResult
-    package func save(_ record: CallRecord, values: [Digest: Value], knownKey: Digest) throws -> Digest {
+    package func save(
+        _ record: CallRecord, values: [Digest: Value], knownKey: Digest, result: Value? = nil, inlineLimit: Int = 0
+    ) throws -> Digest {
         switch self {
-        case let cache as Cache: try cache.save(record, values: values, knownKey: knownKey)
-        case let stack as CacheStack: try stack.save(record, values: values, knownKey: knownKey)
-        default: try save(record, values: values)
+        case let cache as Cache:
+            return try cache.save(record, values: values, knownKey: knownKey, result: result, inlineLimit: inlineLimit)
+        case let stack as CacheStack:
+            return try stack.save(record, values: values, knownKey: knownKey, result: result, inlineLimit: inlineLimit)
+        default:
+            var (record, values) = (record, values)
+            if let result {
+                let reference = ValueReference(result, using: algorithm, inlineLimit: inlineLimit)
+                record.result = reference
+                if reference.inline == nil { values[reference.digest] = result }
+            }
+            return try save(record, values: values)
         }
     }
 }

@@ -58,15 +58,34 @@ public final class Cache: BaseCache {
 
     /// ``save(_:values:)`` of a record whose key the caller computed already (a memoized
     /// call's key, from the same name, module, version, code and argument digests): hashing
-    /// the record again was a quarter of a miss's instructions.
+    /// the record again was a quarter of a miss's instructions. `result`, when given, is the
+    /// record's result, not referenced yet: inline when small enough for `inlineLimit`, else
+    /// stored first and named as it is stored (a large `bytes` result is hashed beside the
+    /// writing of its chunks, `FileObjectStorage.save(_:)`).
     @discardableResult
-    package func save(_ record: CallRecord, values: [Digest: Value], knownKey key: Digest) throws -> Digest {
+    package func save(
+        _ record: CallRecord, values: [Digest: Value], knownKey key: Digest, result: Value? = nil, inlineLimit: Int = 0
+    ) throws -> Digest {
         assert(key == record.key(using: algorithm), "the known key of \(record.name) is not its key")
+        var record = record
         var written = 0
         func writeValuesThenManifest() throws {
             // Values first, the manifest last: a reader who sees the manifest finds its values.
-            for reference in record.arguments.map(\.value) + [record.result].compactMap({ $0 })
-            where reference.inline == nil {
+            var references = record.arguments.map(\.value)
+            if let result {
+                if inlineLimit > 0, result.isSmall(limit: inlineLimit) {
+                    record.result = ValueReference(result, using: algorithm, inlineLimit: inlineLimit)
+                } else if let store {
+                    let (digest, bytes) = try store.objects.saveCountingBytes(result)
+                    written += bytes
+                    record.result = ValueReference(digest: digest)
+                } else {
+                    record.result = ValueReference(digest: try self.values.save(result))
+                }
+            } else if let reference = record.result {
+                references.append(reference)
+            }
+            for reference in references where reference.inline == nil {
                 guard let value = values[reference.digest] else {
                     if try self.values.contains(reference.digest) { continue }
                     throw FlecheError.invalidArguments("record \(key.hex) refers to value \(reference.digest.hex), which was not given")

@@ -34,8 +34,10 @@ public final class CacheStack: LayeredCache {
 
     /// Saves to the first layer with a key the caller computed (see `Cache`'s).
     @discardableResult
-    package func save(_ record: CallRecord, values: [Digest: Value], knownKey: Digest) throws -> Digest {
-        try layers[0].save(record, values: values, knownKey: knownKey)
+    package func save(
+        _ record: CallRecord, values: [Digest: Value], knownKey: Digest, result: Value? = nil, inlineLimit: Int = 0
+    ) throws -> Digest {
+        try layers[0].save(record, values: values, knownKey: knownKey, result: result, inlineLimit: inlineLimit)
     }
 
     /// The first layer's: new calls land there.

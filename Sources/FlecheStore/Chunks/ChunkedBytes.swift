@@ -7,20 +7,30 @@ import Foundation
 /// chunks are hashed and compressed on every core, and a file is read, and written out, a
 /// batch at a time.
 extension FileObjectStorage {
-    /// Stores the `bytes` value `data` (at least ``ChunkList/threshold`` long) under `key`
-    /// in chunks; returns the bytes of the files written (0 when everything was there).
-    func storeChunked(_ data: Data, key: Digest) throws -> Int {
+    /// Stores the `bytes` value `data` (at least ``ChunkList/threshold`` long) in chunks
+    /// under its digest: `key` when the caller knows it, else computed while the chunks are
+    /// stored, on a core of its own. Returns the digest and the bytes of the files written (0
+    /// when everything was there).
+    func storeChunked(_ data: Data, key: Digest?) throws -> (key: Digest, written: Int) {
         try data.withUnsafeBytes { bytes in
-            let (ranges, chunks, written) = try storeChunksWhileCutting(bytes)
-            return try written + storeChunkList(ChunkList(chunks: chunks, lengths: ranges.map(\.count)), key: key)
+            var named = key
+            let naming: (() -> Void)? = key != nil ? nil : {
+                var digester = BytesDigester(self.algorithm)
+                digester.update(bytes)
+                named = digester.finalize()
+            }
+            let (ranges, chunks, written) = try storeChunksWhileCutting(bytes, alongside: naming)
+            let list = ChunkList(chunks: chunks, lengths: ranges.map(\.count))
+            return (named!, try written + storeChunkList(list, key: named!))
         }
     }
 
     /// Cuts `bytes` into chunks and stores each as soon as it is cut, on every core: the
-    /// first iteration cuts (then stores what is left), the others store the chunks it has
-    /// cut so far, waiting for more until it is done.
+    /// first iteration cuts (then stores what is left), the second runs `alongside` when
+    /// given (then stores too), the others store the chunks cut so far, waiting for more
+    /// until the cutting is done.
     private func storeChunksWhileCutting(
-        _ bytes: UnsafeRawBufferPointer
+        _ bytes: UnsafeRawBufferPointer, alongside: (() -> Void)?
     ) throws -> (ranges: [Range<Int>], chunks: [Digest], written: Int) {
         struct Progress {
             var ranges: [Range<Int>] = []
@@ -48,7 +58,9 @@ extension FileObjectStorage {
                 progress.unlock()
             }
         }
-        Cores.perform(iterations: max(2, ProcessInfo.processInfo.activeProcessorCount)) { iteration in
+        let storers = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        Cores.perform(iterations: storers + (alongside == nil ? 0 : 1)) { iteration in
+            if iteration == 1, let alongside { alongside() }
             if iteration == 0 {
                 let chunker = ContentDefinedChunker()
                 var start = 0
@@ -159,11 +171,7 @@ extension FileObjectStorage {
         var digester = BytesDigester(algorithm)
         digester.update(bytes)
         let digest = digester.finalize()
-        var payload = ByteWriter(capacity: bytes.count + 11)
-        payload.writeTag(.bytes)
-        payload.writeCount(bytes.count)
-        payload.writeRaw(bytes)
-        return (digest, try store(digest: digest, payload: payload.bytes, children: []))
+        return (digest, try storeBytesObject(bytes, key: digest))
     }
 
     /// Writes the chunk list object `key` unless the same list is there whole (its time is

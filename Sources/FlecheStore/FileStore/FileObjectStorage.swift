@@ -29,13 +29,32 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         try saveCountingBytes(value, key: key)
     }
 
+    /// Stores `value` as ``save(_:key:)`` does under its digest, and returns the digest. A
+    /// `bytes` value stored in chunks (``ChunkList/threshold`` bytes or more) is hashed whole
+    /// on a core of its own while its chunks are cut, hashed and written on the others, so
+    /// that naming it costs no time of its own.
+    @discardableResult
+    public func save(_ value: Value) throws -> Digest {
+        try saveCountingBytes(value).key
+    }
+
+    /// Saves `value` as ``save(_:)`` does and returns its digest and the bytes of the files
+    /// it wrote (0 when every object was there already).
+    package func saveCountingBytes(_ value: Value) throws -> (key: Digest, written: Int) {
+        if case .bytes(let data) = value, data.count >= ChunkList.threshold {
+            return try storeChunked(data, key: nil)
+        }
+        let key = value.digest(using: algorithm)
+        return (key, try saveCountingBytes(value, key: key))
+    }
+
     /// Saves `value` as ``save(_:key:)`` does and returns the bytes of the files it wrote
     /// (0 when every object was there already): what the store's statistics count.
     @discardableResult
     package func saveCountingBytes(_ value: Value, key: Digest) throws -> Int {
         if case .bytes(let data) = value, data.count >= Self.largeBytesThreshold {
-            if data.count >= ChunkList.threshold { return try storeChunked(data, key: key) }
-            if let written = try storeLargeRawBytes(data, key: key) { return written }
+            if data.count >= ChunkList.threshold { return try storeChunked(data, key: key).written }
+            return try data.withUnsafeBytes { try storeBytesObject($0, key: key) }
         }
         let bodies = fileBodies(in: value)
         guard let depth = format.destructureDepth else {
@@ -51,12 +70,13 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
         return written
     }
 
-    /// Writes one object unless a whole one is there (``isStoredWhole(_:payload:children:)``).
-    func store(digest: Digest, payload: [UInt8], children: [Digest]) throws -> Int {
+    /// Writes one object unless a whole one is there (``isStoredWhole(_:payload:children:)``);
+    /// `sampled` when the caller found the payload compressible already.
+    func store(digest: Digest, payload: [UInt8], children: [Digest], sampled: Bool = false) throws -> Int {
         if payload.withUnsafeBytes({ isStoredWhole(digest, payload: [$0], children: children) }) { return 0 }
         let (header, body) = ObjectFile.encodeParts(
             payload: payload, children: children, digestLength: algorithm.digestByteCount,
-            compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil)
+            compressionLevel: format.compressionLevel > 0 ? Int32(format.compressionLevel) : nil, sampled: sampled)
         try layout.writeAtomically([header, body], to: path(of: digest), durable: durable)
         return header.count + body.count
     }

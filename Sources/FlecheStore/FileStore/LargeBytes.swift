@@ -4,8 +4,8 @@ import Foundation
 
 /// Large `bytes` values (a `Data` result of a megabyte or more) held once in memory: loaded
 /// straight into the buffer their `Data` keeps (the payload of a raw object read from the
-/// file into it, a zlib one inflated into it), and an incompressible one written from the
-/// `Data`'s own storage, not copied behind its tag first.
+/// file into it, a zlib one inflated into it), and an incompressible one (or chunk) written
+/// from the `Data`'s own storage, not copied behind its tag first.
 extension FileObjectStorage {
     /// Objects at least this large take this path.
     static let largeBytesThreshold = 1 << 20
@@ -80,32 +80,36 @@ extension FileObjectStorage {
         return .bytes(Data(bytesNoCopy: base + lead, count: count, deallocator: .custom { _, _ in base.deallocate() }))
     }
 
-    /// Stores the large `bytes` value `data` under `key` as a raw object written from the
-    /// `Data`'s own storage (header, the tag and length, the bytes), when it does not
-    /// compress (or the store does not compress); returns the bytes written (0 for an object
-    /// that is there whole, ``isStoredWhole(_:payload:children:)``), or `nil` for data that
-    /// compresses, which the caller encodes as usual.
-    func storeLargeRawBytes(_ data: Data, key: Digest) throws -> Int? {
-        try data.withUnsafeBytes { (bytes) throws -> Int? in
-            if format.compressionLevel > 0, Zlib.looksCompressible(bytes) { return nil }
-            var lead = ByteWriter(capacity: 11)
-            lead.writeTag(.bytes)
-            lead.writeCount(bytes.count)
-            let stored = lead.bytes.withUnsafeBytes { tag in isStoredWhole(key, payload: [tag, bytes], children: []) }
-            if stored { return 0 }
-            let check = PiecewiseChecksum()
-            lead.bytes.withUnsafeBytes { check.update($0) }
-            check.update(bytes)
-            let payloadSize = lead.bytes.count + bytes.count
-            let header = ObjectFile.header(
-                codec: .raw, children: [], payloadSize: payloadSize, check: check.finalize(), digestLength: algorithm.digestByteCount)
-            try header.withUnsafeBytes { head in
-                try lead.bytes.withUnsafeBytes { tag in
-                    try layout.writeAtomically(parts: [head, tag, bytes], to: path(of: key), durable: durable)
-                }
-            }
-            return header.count + payloadSize
+    /// Stores `bytes` as the object `key` of their `bytes` value (a large value, or a chunk
+    /// of one) unless a whole one is there (``isStoredWhole(_:payload:children:)``): written
+    /// raw from `bytes` themselves (header, the tag and length, the bytes) when they do not
+    /// compress or the store does not compress, else compressed. Returns the bytes written
+    /// (0 for an object that is there whole).
+    func storeBytesObject(_ bytes: UnsafeRawBufferPointer, key: Digest) throws -> Int {
+        if format.compressionLevel > 0, Zlib.looksCompressible(bytes) {
+            var payload = ByteWriter(capacity: bytes.count + 11)
+            payload.writeTag(.bytes)
+            payload.writeCount(bytes.count)
+            payload.writeRaw(bytes)
+            return try store(digest: key, payload: payload.bytes, children: [], sampled: true)
         }
+        var lead = ByteWriter(capacity: 11)
+        lead.writeTag(.bytes)
+        lead.writeCount(bytes.count)
+        let stored = lead.bytes.withUnsafeBytes { tag in isStoredWhole(key, payload: [tag, bytes], children: []) }
+        if stored { return 0 }
+        let check = PiecewiseChecksum()
+        lead.bytes.withUnsafeBytes { check.update($0) }
+        check.update(bytes)
+        let payloadSize = lead.bytes.count + bytes.count
+        let header = ObjectFile.header(
+            codec: .raw, children: [], payloadSize: payloadSize, check: check.finalize(), digestLength: algorithm.digestByteCount)
+        try header.withUnsafeBytes { head in
+            try lead.bytes.withUnsafeBytes { tag in
+                try layout.writeAtomically(parts: [head, tag, bytes], to: path(of: key), durable: durable)
+            }
+        }
+        return header.count + payloadSize
     }
 
     /// For a payload that starts with a `bytes` value: its length and the bytes its tag and

@@ -46,15 +46,16 @@ struct ObjectFile {
     }
 
     /// The header and the stored body, kept apart so that a large payload is written as it
-    /// is instead of being copied behind the header first.
+    /// is instead of being copied behind the header first; `sampled` when the caller found
+    /// the payload compressible (``Zlib/looksCompressible(_:ratio:)``) already.
     static func encodeParts(
-        payload: [UInt8], children: [Digest], digestLength: Int, compressionLevel: Int32?
+        payload: [UInt8], children: [Digest], digestLength: Int, compressionLevel: Int32?, sampled: Bool = false
     ) -> (header: [UInt8], body: [UInt8]) {
         var codec = Codec.raw
         var body: [UInt8]? = nil
         if let level = compressionLevel, payload.count > 32 {
             payload.withUnsafeBytes { raw in
-                if Zlib.looksCompressible(raw), let compressed = Zlib.compress(raw, level: level) {
+                if sampled || Zlib.looksCompressible(raw), let compressed = Zlib.compress(raw, level: level) {
                     codec = .zlib
                     body = compressed
                 }

@@ -129,7 +129,7 @@ public struct CallRecord: Sendable, Hashable {
 extension Value {
     /// Whether the payload of this value is at most `limit` bytes, computed without
     /// encoding large values.
-    func isSmall(limit: Int) -> Bool {
+    package func isSmall(limit: Int) -> Bool {
         var budget = limit
         return fitsBudget(&budget)
     }

@@ -34,8 +34,22 @@ extension KeyedStorage {
 public protocol ValueStorage: KeyedStorage {
     /// Stores `value` under `key`, its digest. An existing entry counts as success.
     func save(_ value: Value, key: Digest) throws
+    /// Stores `value` under its digest and returns it: the reference library's
+    /// `values.save(value)`. A storage may name the value while it stores it (a file store
+    /// hashes a large `bytes` value beside storing its chunks).
+    func save(_ value: Value) throws -> Digest
     /// The value stored under `key`; `FlecheError/notFound(key:)` if there is none.
     func load(_ key: Digest) throws -> Value
+}
+
+extension ValueStorage {
+    /// Computes the digest of `value`, then stores it under it.
+    @discardableResult
+    public func save(_ value: Value) throws -> Digest {
+        let key = value.digest(using: algorithm)
+        try save(value, key: key)
+        return key
+    }
 }
 
 /// Stores call records by their lookup key.

@@ -55,6 +55,77 @@ struct ChunkedBytesTests {
         }
     }
 
+    /// The cut rule of docs/FORMAT.md one byte at a time, as written there: what the
+    /// chunker's two-bytes-a-step loop must agree with.
+    static func specifiedChunkLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+        typealias Chunker = ContentDefinedChunker
+        guard bytes.count > Chunker.minimumSize else { return bytes.count }
+        let end = min(bytes.count, Chunker.maximumSize)
+        var fingerprint: UInt64 = 0
+        for index in Chunker.minimumSize..<end {
+            fingerprint = (fingerprint &<< 1) &+ Chunker.gear[Int(bytes[index])]
+            let mask = index < Chunker.normalSize ? Chunker.strictMask : Chunker.looseMask
+            if fingerprint & mask == 0 { return index + 1 }
+        }
+        return end
+    }
+
+    @Test("the chunker cuts where the specified one-byte-a-step rule does, at odd and even lengths, before and after the normal size")
+    func cutsMatchTheSpecifiedRule() {
+        // Noise cuts mostly after the normal size; text with a short period repeats its
+        // fingerprints and cuts early or runs to the maximum; the pieces of varied length
+        // end inside every part of the rule.
+        let samples = [ArtifactResultTests.noise(40 << 20, seed: 3), Self.text(24 << 20, seed: 2)]
+        var lengths: [Int] = []
+        for sample in samples {
+            sample.withUnsafeBytes { bytes in
+                var start = 0
+                var step = 0
+                while start < bytes.count {
+                    // Alternate whole-content cuts with ones from a piece cut short at the end.
+                    let pieceEnd = step % 3 == 2 ? min(bytes.count, start + 300_000 + step * 77_777 % 3_000_000) : bytes.count
+                    let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<pieceEnd])
+                    let length = ContentDefinedChunker().chunkLength(piece, atEnd: true)
+                    #expect(length == Self.specifiedChunkLength(piece), "at \(start), piece of \(piece.count)")
+                    lengths.append(length ?? 0)
+                    start += max(1, (length ?? 1) / (step % 2 + 1))
+                    step += 1
+                }
+            }
+        }
+        let cuts = lengths.filter { $0 > ContentDefinedChunker.minimumSize && $0 < ContentDefinedChunker.maximumSize }
+        #expect(cuts.contains { $0 % 2 == 1 } && cuts.contains { $0 % 2 == 0 })
+        #expect(cuts.contains { $0 < ContentDefinedChunker.normalSize } && cuts.contains { $0 > ContentDefinedChunker.normalSize })
+    }
+
+    @Test("save(_:) names a large value while it stores the chunks: the value's digest, the same objects as a save under a known key, nothing written twice")
+    func saveNamesWhileStoring() throws {
+        let directory = try TemporaryDirectory()
+        let named = try FileStore(root: directory.sub("named"))
+        let keyed = try FileStore(root: directory.sub("keyed"))
+        for data in [ArtifactResultTests.noise(24 << 20, seed: 8), Self.text(24 << 20, seed: 4)] {
+            let value = Value.bytes(data)
+            let key = try named.objects.save(value)
+            #expect(key == value.digest(using: named.format.algorithm))
+            try keyed.objects.save(value, key: key)
+            #expect(try named.objects.load(key) == value)
+            let chunks = try named.objects.childDigests(of: key)
+            let keyedChunks = try keyed.objects.childDigests(of: key)
+            #expect(chunks.count >= 10 && chunks == keyedChunks)
+            #expect(try named.objects.saveCountingBytes(value, key: key) == 0)
+            #expect(try named.objects.save(value) == key)
+        }
+        #expect(Self.objectNames(named) == Self.objectNames(keyed))
+        // Values below the chunk size, and other storages, are named first (the default).
+        for storage in [named.objects, Cache.memory().values] as [any ValueStorage] {
+            for value in [Value.string("small"), .bytes(Self.text(2 << 20, seed: 1))] {
+                let key = try storage.save(value)
+                #expect(key == value.digest(using: .sha256))
+                #expect(try storage.load(key) == value)
+            }
+        }
+    }
+
     @Test("two versions of a 64 MiB file result share all but the edited chunks; both write out byte for byte; gc keeps and verify passes them")
     func editedFileSharesChunks() throws {
         let directory = try TemporaryDirectory()
@@ -102,6 +173,32 @@ struct ChunkedBytesTests {
         #expect(try later.gc(gracePeriod: 0).removed.isEmpty)
         let report = try StoreVerifier(store: store).run()
         #expect(report.isClean, "\(report.problems)")
+    }
+
+    @Test("a memoized call names its result as the cache stores it: a large Data through a stack over a file store, a memory cache, and a small inline one")
+    func resultNamedWhileStored() throws {
+        let directory = try TemporaryDirectory()
+        let file = try Cache(root: directory.sub("store"))
+        let store = try #require(file.fileStore)
+        let large = Self.text(9 << 20, seed: 6)
+        for cache in [try CacheStack([file, Cache.memory()]), Cache.memory()] as [any BaseCache] {
+            let runs = Counter()
+            let make = memoize("make", arguments: ["size"], metadata: [], cache: cache) { (size: Int) -> Data in
+                runs.increment()
+                return size > 100 ? large : Data(repeating: 7, count: size)
+            }
+            for size in [large.count, 10] {
+                #expect(try make(size).count == size)
+                let reference = try #require(try cache.load(try make.digest(size)).record.result)
+                let expected = Value.bytes(size > 100 ? large : Data(repeating: 7, count: size))
+                #expect(reference.digest == expected.digest(using: .sha256))
+                #expect((reference.inline == nil) == (size > 100 || cache.inlineLimit == 0))
+                #expect(try make(size) == (size > 100 ? large : Data(repeating: 7, count: size)))
+            }
+            #expect(runs.value == 2)
+        }
+        let key = Value.bytes(large).digest(using: .sha256)
+        #expect(try store.objects.header(key)?.codec == .chunked)
     }
 
     @Test("a large Data result: stored in compressed chunks on both cores, loaded whole; a damaged or missing chunk is a miss that heals, and verify names it")

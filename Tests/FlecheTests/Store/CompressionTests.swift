@@ -47,6 +47,27 @@ struct CompressionTests {
         #expect(compressed.withUnsafeBytes { Zlib.decompress($0, expectedSize: Self.payload.count + 1) } == nil)
     }
 
+    @Test("a payload is compressed when its sample shrinks: noise is stored raw without a full deflate, text compressed, a short payload always tried")
+    func compressibilitySample() throws {
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let text = Array(Self.payload.prefix(1 << 20))
+        #expect(noise.withUnsafeBytes { Zlib.looksCompressible($0) } == false)
+        #expect(text.withUnsafeBytes { Zlib.looksCompressible($0) })
+        // Noise after a compressible sample is deflated whole, and stored raw when that does
+        // not pay; text after a noise sample is stored raw untried.
+        let textThenNoise = Array(text.prefix(Zlib.compressibilitySample)) + noise
+        let noiseThenText = Array(noise.prefix(Zlib.compressibilitySample)) + text
+        #expect(textThenNoise.withUnsafeBytes { Zlib.looksCompressible($0) })
+        #expect(noiseThenText.withUnsafeBytes { Zlib.looksCompressible($0) } == false)
+        for (payload, codec) in [(noise, ObjectFile.Codec.raw), (text, .zlib), (noiseThenText, .raw), (Array(noise.prefix(100)), .raw)] {
+            let object = try ObjectFile.parse(ObjectFile.encode(payload: payload, children: [], digestLength: 32, compressionLevel: 1))
+            #expect(object.codec == codec)
+        }
+        let shortText = Array(text.prefix(Zlib.compressibilitySample))
+        #expect(shortText.withUnsafeBytes { Zlib.looksCompressible($0) })
+    }
+
     @Test("values round-trip through a compressed file store from many threads at once")
     func concurrentRoundTrips() async throws {
         let directory = try TemporaryDirectory()

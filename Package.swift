@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "CThreadStack"),
         .target(name: "CSpawn"),
         .target(name: "CFileCalls"),
+        .target(name: "CSHA256"),
         .target(
             name: "FlecheSystem",
             dependencies: ["CThreadStack", "CSpawn", "CFileCalls", .product(name: "SystemPackage", package: "swift-system")]),
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: [
                 "FlecheSystem",
                 "CXXHash",
+                "CSHA256",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

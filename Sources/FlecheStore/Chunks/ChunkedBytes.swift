@@ -9,58 +9,110 @@ import Foundation
 extension FileObjectStorage {
     /// Stores the `bytes` value `data` (at least ``ChunkList/threshold`` long) in chunks
     /// under its digest: `key` when the caller knows it, else computed while the chunks are
-    /// stored, on a core of its own. Returns the digest and the bytes of the files written (0
+    /// stored (``ValueNaming``). Returns the digest and the bytes of the files written (0
     /// when everything was there).
     func storeChunked(_ data: Data, key: Digest?) throws -> (key: Digest, written: Int) {
         try data.withUnsafeBytes { bytes in
             var named = key
-            let naming: (() -> Void)? = key != nil ? nil : {
-                var digester = BytesDigester(self.algorithm)
-                digester.update(bytes)
-                named = digester.finalize()
-            }
-            let (ranges, chunks, written) = try storeChunksWhileCutting(bytes, alongside: naming)
+            let naming: ValueNaming =
+                if key != nil { .known } else if let digester = ValueAndChunkDigester(algorithm) { .inOnePass(digester) } else { .beside }
+            let (ranges, chunks, written) = try storeChunksWhileCutting(bytes, naming: naming) { named = $0 }
             let list = ChunkList(chunks: chunks, lengths: ranges.map(\.count))
             return (named!, try written + storeChunkList(list, key: named!))
         }
     }
 
-    /// Cuts `bytes` into chunks and stores each as soon as it is cut, on every core: the
-    /// first iteration cuts (then stores what is left), the second runs `alongside` when
-    /// given (then stores too), the others store the chunks cut so far, waiting for more
-    /// until the cutting is done.
+    /// How a value stored in chunks gets its name, when the caller does not give it.
+    private enum ValueNaming {
+        /// The caller knows it; the storers name each chunk as they store it.
+        case known
+        /// Hashed whole on a core of its own while the storers name each chunk.
+        case beside
+        /// A namer names each chunk and the value in one pass (``ValueAndChunkDigester``),
+        /// in order, between the cutter and the storers.
+        case inOnePass(ValueAndChunkDigester)
+    }
+
+    /// Cuts `bytes` into chunks and stores each as soon as it is cut (and named), on every
+    /// core: the first iteration cuts (then stores what is left), the second names the value
+    /// (``ValueNaming``; then stores too), the others store the chunks ready so far, waiting
+    /// for more until the cutting (and naming) is done. `valueNamed` gets the value's digest.
     private func storeChunksWhileCutting(
-        _ bytes: UnsafeRawBufferPointer, alongside: (() -> Void)?
+        _ bytes: UnsafeRawBufferPointer, naming: ValueNaming, valueNamed: (Digest) -> Void
     ) throws -> (ranges: [Range<Int>], chunks: [Digest], written: Int) {
         struct Progress {
             var ranges: [Range<Int>] = []
+            /// The chunks' names, in order, when a namer gives them.
+            var names: [Digest] = []
+            var namer = false
             var claimed = 0
             var cutting = true
             var results: [Int: Result<(Digest, Int), any Error>] = [:]
+            /// How many chunks a storer may take: the cut ones, or the named ones.
+            var ready: Int { namer ? names.count : ranges.count }
+            /// Whether more chunks may become ready.
+            var more: Bool { cutting || (namer && names.count < ranges.count) }
         }
         let progress = NSCondition()
         var state = Progress()
-        // Takes the next chunk cut and not yet claimed, waiting while the cutter may add one;
-        // `nil` when every chunk is claimed and the cutting is done.
-        func claim() -> (Int, Range<Int>)? {
+        if case .inOnePass = naming { state.namer = true }
+        // Takes the next chunk ready and not yet claimed (with its name, from a namer),
+        // waiting while more may come; `nil` when every chunk is claimed and none will come.
+        func claim() -> (Int, Range<Int>, Digest?)? {
             progress.lock()
             defer { progress.unlock() }
-            while state.claimed == state.ranges.count && state.cutting { progress.wait() }
-            guard state.claimed < state.ranges.count else { return nil }
+            while state.claimed == state.ready && state.more { progress.wait() }
+            guard state.claimed < state.ready else { return nil }
             state.claimed += 1
-            return (state.claimed - 1, state.ranges[state.claimed - 1])
+            let index = state.claimed - 1
+            return (index, state.ranges[index], state.namer ? state.names[index] : nil)
         }
         func storeClaimed() {
-            while let (index, range) = claim() {
-                let result = Result { try storeChunk(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+            while let (index, range, name) = claim() {
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
+                let result = Result {
+                    if let name { return (name, try storeBytesObject(piece, key: name)) }
+                    return try storeChunk(piece)
+                }
                 progress.lock()
                 state.results[index] = result
                 progress.unlock()
             }
         }
+        // Names each chunk as it is cut, and the value, in one pass.
+        func nameInOnePass(_ digester: ValueAndChunkDigester) {
+            var digester = digester
+            var index = 0
+            while true {
+                progress.lock()
+                while index == state.ranges.count && state.cutting { progress.wait() }
+                guard index < state.ranges.count else {
+                    progress.unlock()
+                    break
+                }
+                let range = state.ranges[index]
+                progress.unlock()
+                let name = digester.nameChunk(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                progress.lock()
+                state.names.append(name)
+                progress.broadcast()
+                progress.unlock()
+                index += 1
+            }
+            valueNamed(digester.finalize())
+        }
         let storers = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        Cores.perform(iterations: storers + (alongside == nil ? 0 : 1)) { iteration in
-            if iteration == 1, let alongside { alongside() }
+        Cores.perform(iterations: storers + 1) { iteration in
+            if iteration == 1 {
+                switch naming {
+                case .known: break
+                case .beside:
+                    var digester = BytesDigester(algorithm)
+                    digester.update(bytes)
+                    valueNamed(digester.finalize())
+                case .inOnePass(let digester): nameInOnePass(digester)
+                }
+            }
             if iteration == 0 {
                 let chunker = ContentDefinedChunker()
                 var start = 0
@@ -68,7 +120,7 @@ extension FileObjectStorage {
                     let length = chunker.chunkLength(UnsafeRawBufferPointer(rebasing: bytes[start...]), atEnd: true)!
                     progress.lock()
                     state.ranges.append(start..<(start + length))
-                    progress.signal()
+                    progress.broadcast()
                     progress.unlock()
                     start += length
                 }

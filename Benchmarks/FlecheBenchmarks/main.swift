@@ -6,6 +6,7 @@
 //   FlecheBenchmarks profile DIR N      N misses, then 10 × N hits: run it under `perf record`
 //   FlecheBenchmarks profile-hits DIR N   only 20 × N hits (the first run fills DIR's store)
 //   FlecheBenchmarks profile-query DIR N  only 20 queries by name over N calls (likewise)
+//   FlecheBenchmarks profile-evict DIR N  every call evicted, each beside an unlink in its shard
 //   FlecheBenchmarks hit-variants DIR N   N hits with single flight off, on (the default),
 //                                         on with an event observer, and through two handles
 //                                         alike but for recordsUse; 7 rounds interleaved
@@ -22,7 +23,7 @@ import Fleche
 import Foundation
 
 let arguments = CommandLine.arguments
-let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "json", "hit-variants", "artifacts", "profile-tree", "large"]
+let modes = ["workload", "growth", "profile", "profile-hits", "profile-query", "profile-evict", "json", "hit-variants", "artifacts", "profile-tree", "large"]
 guard arguments.count == 4, let n = Int(arguments[3]), modes.contains(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: FlecheBenchmarks \(modes.joined(separator: "|")) DIR N\n".utf8))
     exit(2)
@@ -73,6 +74,19 @@ func run() throws -> [(String, JSON)] {
         }
         if mode == "profile-hits" {
             record("profile_hits_s", try seconds { for _ in 0..<20 { for i in 0..<n { _ = try f(i, strings[i]) } } })
+        } else if mode == "profile-evict" {
+            // Every call evicted, beside an unlink of a file of the same shard (the floor).
+            let keys = try (0..<n).map { try f.digest($0, strings[$0]) }
+            var evict = 0.0
+            var floor = 0.0
+            for key in keys {
+                let twin = store.calls.path(of: key) + ".floor"
+                FileManager.default.createFile(atPath: twin, contents: Data("x".utf8))
+                evict += try seconds { try cache.evict(key) }
+                floor += seconds { unlink(twin) }
+            }
+            record("profile_evict_s", evict)
+            record("floor_unlink_s", floor)
         } else {
             record("profile_query_s", try seconds { for _ in 0..<20 { _ = try cache.query(name: "f").count() } })
         }

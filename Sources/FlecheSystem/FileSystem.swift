@@ -309,6 +309,16 @@ package enum FileSystem {
         throw failure(path, "unlink", errno)
     }
 
+    /// Removes the file `path` of the open directory `directory` (`description` names it in
+    /// errors); returns whether it existed.
+    package static func removeFile(
+        _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor, describedAs description: @autoclosure () -> String
+    ) throws(SystemCallError) -> Bool {
+        guard let errno = RawCalls.unlink(path, relativeTo: directory) else { return true }
+        if errno == .noSuchFileOrDirectory { return false }
+        throw failure(description(), "unlink", errno)
+    }
+
     package static func exists(_ path: String) -> Bool { RawCalls.exists(path) }
 
     /// What ``touch(_:)`` found.

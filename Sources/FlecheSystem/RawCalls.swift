@@ -54,6 +54,11 @@ enum RawCalls {
         (cUnlink(path) == 0) ? nil : lastError
     }
 
+    /// `unlinkat(directory, path, 0)`.
+    static func unlink(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor) -> Errno? {
+        (unlinkat(directory.rawValue, path, 0) == 0) ? nil : lastError
+    }
+
     /// Sets the access and modification times to now.
     static func touch(_ path: String) -> Errno? {
         (utimensat(AT_FDCWD, path, nil, 0) == 0) ? nil : lastError

@@ -114,6 +114,24 @@ public final class FileCallStorage: CallStorage, ShardedFileStorage {
     /// The path of the manifest for `key`.
     public func path(of key: Digest) -> String { layout.callPath(key) }
 
+    /// Removes the manifest of `key`; returns whether it existed. Through the open `calls/`,
+    /// as a hit reads (two path components instead of the store's whole path: 7.9 → 7.4 µs an
+    /// eviction on tmpfs), then by path when that finds none, for a store deleted and created
+    /// again under this process.
+    /// - Throws: `FlecheError.io` when the manifest exists but cannot be removed.
+    @discardableResult
+    public func evict(_ key: Digest) throws -> Bool {
+        if let directoryDescriptor {
+            let removed = try StoreLayout.withShardedName(key) { name in
+                try fenced { () throws(SystemCallError) in
+                    try FileSystem.removeFile(name, relativeTo: directoryDescriptor, describedAs: self.path(of: key))
+                }
+            }
+            if removed { return true }
+        }
+        return try fenced { try FileSystem.removeFile(path(of: key)) }
+    }
+
     var directory: String { layout.callsDirectory }
 
     /// Writes the manifest with one atomic rename, replacing any earlier record of the key

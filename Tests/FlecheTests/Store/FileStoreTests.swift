@@ -194,6 +194,29 @@ struct FileStoreTests {
         #expect(try f(2, "b") == scenarioResult(2))   // written by `late`, read by `early`
         #expect(runs.value == 2)
         #expect(try early.load(f.digest(2, "b")).argument("i", as: Int.self) == 2)
+        // Evicting through the old open calls/ finds nothing there; the path finds it.
+        #expect(try early.evict(f.digest(2, "b")))
+        #expect(try !late.contains(f.digest(2, "b")))
+        #expect(try !early.evict(f.digest(2, "b")))
+    }
+
+    @Test("evict removes a manifest through the open calls/ and says whether there was one; the call then runs again")
+    func evictThroughOpenDirectory() throws {
+        let directory = try TemporaryDirectory()
+        let runs = Counter()
+        let cache = try Cache(root: directory.path)
+        let f = scenarioFunction(cache, runs: runs)
+        _ = try f(1, "a")
+        _ = try f(2, "b")
+        let key = try f.digest(1, "a")
+        let store = try #require(cache.fileStore)
+        #expect(FileManager.default.fileExists(atPath: store.calls.path(of: key)))
+        #expect(try cache.evict(key))
+        #expect(!FileManager.default.fileExists(atPath: store.calls.path(of: key)))
+        #expect(try !cache.evict(key))
+        #expect(try cache.contains(f.digest(2, "b")))
+        _ = try f(1, "a")
+        #expect(runs.value == 3)
     }
 }
 

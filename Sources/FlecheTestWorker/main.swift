@@ -57,9 +57,18 @@ enum Blob {
     }
 }
 
+/// 6 MiB of 2,100 different blobs (``Blob``): a value stored in chunks, which do not compress.
+enum LargeBlob {
+    static func make(_ i: Int) -> Data {
+        var data = Data(capacity: 2_100 * 3_000)
+        for k in 0..<2_100 { data.append(Blob.make(i &* 10_000 &+ k)) }
+        return data
+    }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let first = Int(arguments[2]), let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow|blob|materialize]\n".utf8))
+    FileHandle.standardError.write(Data("usage: FlecheTestWorker STORE FIRST COUNT [square|nested|slow|blob|large|materialize]\n".utf8))
     exit(2)
 }
 let mode = arguments.count > 4 ? arguments[4] : "square"
@@ -97,6 +106,10 @@ do {
         runs.withLock { $0 += 1 }
         if let pause = blobPause { usleep(pause) }
         return Blob.make(i)
+    }
+    let large = memoize("large", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> Data in
+        runs.withLock { $0 += 1 }
+        return LargeBlob.make(i)
     }
     let slowFrom = Int(environment["FLECHE_WORKER_SLOW_FROM"] ?? "") ?? Int.min
     let slow = memoize("slow", version: "1", arguments: ["i"], cache: cache) { (i: Int) -> [Int] in
@@ -146,6 +159,7 @@ do {
         case "nested": correct = try nested(i) == Nested.make(i)
         case "slow": correct = try slow(i) == [i, 2 * i]
         case "blob": correct = try blob(i) == Blob.make(i)
+        case "large": correct = try large(i) == LargeBlob.make(i)
         default: correct = try square(i) == [i, i * i, i * i * i]
         }
         guard correct else {

@@ -28,90 +28,99 @@ extension FileObjectStorage {
         case known
         /// Hashed whole on a core of its own while the storers name each chunk.
         case beside
-        /// A namer names each chunk and the value in one pass (``ValueAndChunkDigester``),
-        /// in order, between the cutter and the storers.
+        /// Each chunk and the value named in one pass (``ValueAndChunkDigester``), in order,
+        /// before the chunk is stored.
         case inOnePass(ValueAndChunkDigester)
     }
 
     /// Cuts `bytes` into chunks and stores each as soon as it is cut (and named), on every
-    /// core: the first iteration cuts (then stores what is left), the second names the value
-    /// (``ValueNaming``; then stores too), the others store the chunks ready so far, waiting
-    /// for more until the cutting (and naming) is done. `valueNamed` gets the value's digest.
+    /// core. The first iteration cuts; with ``ValueNaming/beside`` the second hashes the
+    /// value whole; then every iteration works until all is stored: it names the next chunk
+    /// when naming in one pass and no other iteration is naming (the digester goes to
+    /// whoever is free, so no iteration waits for one that has not started: on one core
+    /// they run one after another), else stores the next chunk ready, else waits for the
+    /// cutter or the namer. `valueNamed` gets the value's digest.
     private func storeChunksWhileCutting(
         _ bytes: UnsafeRawBufferPointer, naming: ValueNaming, valueNamed: (Digest) -> Void
     ) throws -> (ranges: [Range<Int>], chunks: [Digest], written: Int) {
         struct Progress {
             var ranges: [Range<Int>] = []
-            /// The chunks' names, in order, when a namer gives them.
+            /// The chunks' names, in order, when they are named in one pass.
             var names: [Digest] = []
-            var namer = false
+            var inOnePass = false
+            /// Whether an iteration holds the digester (naming in one pass).
+            var naming = false
+            var named = false
             var claimed = 0
             var cutting = true
             var results: [Int: Result<(Digest, Int), any Error>] = [:]
-            /// How many chunks a storer may take: the cut ones, or the named ones.
-            var ready: Int { namer ? names.count : ranges.count }
+            /// How many chunks may be stored: the cut ones, or the named ones.
+            var ready: Int { inOnePass ? names.count : ranges.count }
+            /// Whether the next chunk to name is cut and no iteration is naming.
+            var mayName: Bool { inOnePass && !naming && names.count < ranges.count }
+            /// Whether every chunk is named and the value not yet.
+            var mayFinishNaming: Bool { inOnePass && !naming && !named && !cutting && names.count == ranges.count }
             /// Whether more chunks may become ready.
-            var more: Bool { cutting || (namer && names.count < ranges.count) }
+            var more: Bool { cutting || (inOnePass && names.count < ranges.count) }
         }
         let progress = NSCondition()
         var state = Progress()
-        if case .inOnePass = naming { state.namer = true }
-        // Takes the next chunk ready and not yet claimed (with its name, from a namer),
-        // waiting while more may come; `nil` when every chunk is claimed and none will come.
-        func claim() -> (Int, Range<Int>, Digest?)? {
+        // Touched only by the iteration that set `state.naming` (or `named`), under the lock.
+        var digester: ValueAndChunkDigester?
+        if case .inOnePass(let first) = naming {
+            digester = first
+            state.inOnePass = true
+        }
+        // Names the value once every chunk is named; true when it did. Called with the lock.
+        func finishNamingIfDone() -> Bool {
+            guard state.mayFinishNaming else { return false }
+            state.named = true
+            progress.unlock()
+            valueNamed(digester!.finalize())
+            progress.lock()
+            return true
+        }
+        func work() {
             progress.lock()
             defer { progress.unlock() }
-            while state.claimed == state.ready && state.more { progress.wait() }
-            guard state.claimed < state.ready else { return nil }
-            state.claimed += 1
-            let index = state.claimed - 1
-            return (index, state.ranges[index], state.namer ? state.names[index] : nil)
-        }
-        func storeClaimed() {
-            while let (index, range, name) = claim() {
-                let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
-                let result = Result {
-                    if let name { return (name, try storeBytesObject(piece, key: name)) }
-                    return try storeChunk(piece)
-                }
-                progress.lock()
-                state.results[index] = result
-                progress.unlock()
-            }
-        }
-        // Names each chunk as it is cut, and the value, in one pass.
-        func nameInOnePass(_ digester: ValueAndChunkDigester) {
-            var digester = digester
-            var index = 0
             while true {
-                progress.lock()
-                while index == state.ranges.count && state.cutting { progress.wait() }
-                guard index < state.ranges.count else {
+                if state.mayName {
+                    state.naming = true
+                    let index = state.names.count
+                    let range = state.ranges[index]
                     progress.unlock()
-                    break
+                    let name = digester!.nameChunk(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                    progress.lock()
+                    state.names.append(name)
+                    state.naming = false
+                    _ = finishNamingIfDone()
+                    progress.broadcast()
+                } else if state.claimed < state.ready {
+                    let index = state.claimed
+                    state.claimed += 1
+                    let range = state.ranges[index]
+                    let name = state.inOnePass ? state.names[index] : nil
+                    progress.unlock()
+                    let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
+                    let result = Result {
+                        if let name { return (name, try storeBytesObject(piece, key: name)) }
+                        return try storeChunk(piece)
+                    }
+                    progress.lock()
+                    state.results[index] = result
+                } else if state.more {
+                    progress.wait()
+                } else {
+                    return
                 }
-                let range = state.ranges[index]
-                progress.unlock()
-                let name = digester.nameChunk(UnsafeRawBufferPointer(rebasing: bytes[range]))
-                progress.lock()
-                state.names.append(name)
-                progress.broadcast()
-                progress.unlock()
-                index += 1
             }
-            valueNamed(digester.finalize())
         }
         let storers = max(2, ProcessInfo.processInfo.activeProcessorCount)
         Cores.perform(iterations: storers + 1) { iteration in
-            if iteration == 1 {
-                switch naming {
-                case .known: break
-                case .beside:
-                    var digester = BytesDigester(algorithm)
-                    digester.update(bytes)
-                    valueNamed(digester.finalize())
-                case .inOnePass(let digester): nameInOnePass(digester)
-                }
+            if iteration == 1, case .beside = naming {
+                var whole = BytesDigester(algorithm)
+                whole.update(bytes)
+                valueNamed(whole.finalize())
             }
             if iteration == 0 {
                 let chunker = ContentDefinedChunker()
@@ -126,10 +135,11 @@ extension FileObjectStorage {
                 }
                 progress.lock()
                 state.cutting = false
+                _ = finishNamingIfDone()
                 progress.broadcast()
                 progress.unlock()
             }
-            storeClaimed()
+            work()
         }
         var chunks: [Digest] = []
         var written = 0

@@ -201,6 +201,24 @@ struct ChunkedBytesTests {
         #expect(try store.objects.header(key)?.codec == .chunked)
     }
 
+    @Test("on one CPU a large result is cut, named and stored all the same: no iteration waits for one that has not started")
+    func oneProcessor() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.sub("store")
+        let worker = try builtProduct("FlecheTestWorker")
+        // `timeout` ends a process that hangs (exit 124): the stores below would wait forever
+        // if a storer waited for a namer that only the same, single thread could run.
+        for expected in ["ran 2", "ran 0"] {
+            let result = try run("/usr/bin/timeout", ["120", "taskset", "-c", "0", worker, root, "0", "2", "large"])
+            #expect(result.status == 0, "\(result.status) \(result.stderr)")
+            #expect(result.stdout.contains(expected), "\(result.stdout)")
+        }
+        let store = try FileStore(root: root)
+        let chunked = try store.objects.keys().filter { try store.objects.header($0)?.codec == .chunked }
+        #expect(chunked.count == 2)
+        #expect(try StoreVerifier(store: store).run().isClean)
+    }
+
     @Test("a large Data result: stored in compressed chunks on both cores, loaded whole; a damaged or missing chunk is a miss that heals, and verify names it")
     func largeDataResult() throws {
         let directory = try TemporaryDirectory()

@@ -17,7 +17,8 @@
 #     sees one process, and that test's in-process twin runs here.
 #   AddressSanitizer: the decoder tests (JSON, value codec, objects, compression,
 #     manifests and their direct writer, FORMAT, signatures, addresses, the fuzz seeds and regressions),
-#     large values loaded into their own buffers and file results (those not starting processes), in release
+#     large values loaded into their own buffers and stored in chunks (the chunker against its
+#     rule, the one-pass SHA-256 of CSHA256), file results (those not starting processes), in release
 #     mode like the suite:
 #     in debug mode, ASan's frames are so large that decoding a value nested 2,000 deep
 #     (the format's limit) overflows a test thread's stack (docs/FUZZING.md).
@@ -31,7 +32,7 @@ export FLECHE_WITHOUT_MACROS=1
 export FLECHE_WITHOUT_S3=1
 
 tsan_tests='ConcurrencyTests|CacheStackTests|MaintenanceTests/writersBesideGCInOneProcess|MemoizeTests|PushPullTests|SingleFlightTests|CrossProcessSingleFlightTests/asyncWaiter|CrossProcessSingleFlightTests/gcKeepsHeldLocks|ChildProcessStopperTests|ChunkedBytesTests/(largeDataResult|damagedChunkOfFileResult)'
-asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)|ChunkedBytesTests/(chunkBoundaries|largeDataResult|damagedChunkOfFileResult)|HardLinkTests'
+asan_tests='DirectoryListingTests|CallManifestTextTests|TOMLReaderTests|JSONGrammarTests|ValueRoundTripTests|DigestTests|CompressionTests|DestructuringTests|FileStoreTests|PrefixTests|FuzzRegressionTests|GeneratedFixtureTests|SigningTests|StoreAddressTests|FetchArgumentTests|LargeBytesTests|ArtifactResultTests/(fileResult|directoryResult|missingAndDamagedBodies|readmeExample)|ChunkedBytesTests/(chunkBoundaries|cutsMatchTheSpecifiedRule|saveNamesWhileStoring|largeDataResult|damagedChunkOfFileResult)|ValueAndChunkDigesterTests|HardLinkTests'
 
 sanitizers=("$@")
 if [ ${#sanitizers[@]} -eq 0 ]; then sanitizers=(thread address); fi

@@ -30,9 +30,9 @@ public final class FileObjectStorage: ValueStorage, ShardedFileStorage {
     }
 
     /// Stores `value` as ``save(_:key:)`` does under its digest, and returns the digest. A
-    /// `bytes` value stored in chunks (``ChunkList/threshold`` bytes or more) is hashed whole
-    /// on a core of its own while its chunks are cut, hashed and written on the others, so
-    /// that naming it costs no time of its own.
+    /// `bytes` value stored in chunks (4 MiB or more) is named while its chunks are cut,
+    /// hashed and written: in one pass with its chunks where the CPU has the SHA extensions,
+    /// else hashed whole on a core of its own, so that naming it costs little time of its own.
     @discardableResult
     public func save(_ value: Value) throws -> Digest {
         try saveCountingBytes(value).key

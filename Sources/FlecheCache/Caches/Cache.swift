@@ -73,8 +73,8 @@ public final class Cache: BaseCache {
             // Values first, the manifest last: a reader who sees the manifest finds its values.
             var references = record.arguments.map(\.value)
             if let result {
-                if inlineLimit > 0, result.isSmall(limit: inlineLimit) {
-                    record.result = ValueReference(result, using: algorithm, inlineLimit: inlineLimit)
+                if ValueReference.isInline(result, limit: inlineLimit) {
+                    record.result = ValueReference(digest: result.digest(using: algorithm), inline: result)
                 } else if let store {
                     let (digest, bytes) = try store.objects.saveCountingBytes(result)
                     written += bytes

@@ -71,14 +71,13 @@ extension FileObjectStorage {
             digester = first
             state.inOnePass = true
         }
-        // Names the value once every chunk is named; true when it did. Called with the lock.
-        func finishNamingIfDone() -> Bool {
-            guard state.mayFinishNaming else { return false }
+        // Names the value once every chunk is named. Called with the lock.
+        func finishNamingIfDone() {
+            guard state.mayFinishNaming else { return }
             state.named = true
             progress.unlock()
             valueNamed(digester!.finalize())
             progress.lock()
-            return true
         }
         func work() {
             progress.lock()
@@ -93,7 +92,7 @@ extension FileObjectStorage {
                     progress.lock()
                     state.names.append(name)
                     state.naming = false
-                    _ = finishNamingIfDone()
+                    finishNamingIfDone()
                     progress.broadcast()
                 } else if state.claimed < state.ready {
                     let index = state.claimed
@@ -135,7 +134,7 @@ extension FileObjectStorage {
                 }
                 progress.lock()
                 state.cutting = false
-                _ = finishNamingIfDone()
+                finishNamingIfDone()
                 progress.broadcast()
                 progress.unlock()
             }

@@ -25,7 +25,13 @@ public struct ValueReference: Sendable, Hashable {
     /// A reference to `value`, whose digest is already known.
     package init(_ value: Value, digest: Digest, inlineLimit: Int) {
         self.digest = digest
-        inline = inlineLimit > 0 && value.isSmall(limit: inlineLimit) ? value : nil
+        inline = Self.isInline(value, limit: inlineLimit) ? value : nil
+    }
+
+    /// Whether a reference keeps `value` inline under `limit`: a payload of at most `limit`
+    /// bytes (a limit of 0 inlines nothing).
+    package static func isInline(_ value: Value, limit: Int) -> Bool {
+        limit > 0 && value.isSmall(limit: limit)
     }
 }
 
@@ -129,7 +135,7 @@ public struct CallRecord: Sendable, Hashable {
 extension Value {
     /// Whether the payload of this value is at most `limit` bytes, computed without
     /// encoding large values.
-    package func isSmall(limit: Int) -> Bool {
+    func isSmall(limit: Int) -> Bool {
         var budget = limit
         return fitsBudget(&budget)
     }
